@@ -1,0 +1,93 @@
+// Package cache connects to Redis: the server REDIS_URL names, or, when it is
+// empty, an in-process miniredis the app starts itself, so every Redis code
+// path stays the same in the embedded mode.
+package cache
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+	"go.uber.org/fx"
+
+	"github.com/reelview/reelview/config"
+)
+
+// Redis is the shared Redis client plus the key prefix every key must carry.
+type Redis struct {
+	*redis.Client
+	prefix   string
+	Embedded bool
+}
+
+// Key joins parts with ':' after the configured prefix, e.g. Key("refresh", "42")
+// is "reelview:refresh:42".
+func (r *Redis) Key(parts ...string) string {
+	return r.prefix + strings.Join(parts, ":")
+}
+
+// Prefix is the prefix of every key of this process.
+func (r *Redis) Prefix() string { return r.prefix }
+
+// Ping checks that Redis answers within timeout.
+func (r *Redis) Ping(ctx context.Context, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	return r.Client.Ping(ctx).Err()
+}
+
+// Open connects to the configured Redis. The returned stop function closes the
+// client and, in the embedded mode, the in-process server.
+func Open(c config.Redis) (*Redis, func(), error) {
+	url := c.URL
+	var mr *miniredis.Miniredis
+	if url == "" {
+		mr = miniredis.NewMiniRedis()
+		if err := mr.StartAddr("127.0.0.1:0"); err != nil {
+			return nil, nil, fmt.Errorf("cache: start in-process redis: %w", err)
+		}
+		url = "redis://" + mr.Addr()
+	}
+	opts, err := redis.ParseURL(url)
+	if err != nil {
+		return nil, nil, fmt.Errorf("cache: REDIS_URL cannot be parsed")
+	}
+	// Bounded timeouts: an outage must turn into 503s, not hung requests.
+	opts.DialTimeout = c.Timeout
+	opts.ReadTimeout = c.Timeout
+	opts.WriteTimeout = c.Timeout
+	opts.PoolTimeout = c.Timeout
+	opts.MaxRetries = 1
+	client := redis.NewClient(opts)
+	r := &Redis{Client: client, prefix: c.KeyPrefix, Embedded: mr != nil}
+	stop := func() {
+		_ = client.Close()
+		if mr != nil {
+			mr.Close()
+		}
+	}
+	return r, stop, nil
+}
+
+// Module provides *Redis: it pings on start and closes on stop.
+var Module = fx.Module("cache",
+	fx.Provide(func(lc fx.Lifecycle, c config.Redis) (*Redis, error) {
+		r, stop, err := Open(c)
+		if err != nil {
+			return nil, err
+		}
+		lc.Append(fx.Hook{
+			OnStart: func(ctx context.Context) error {
+				if err := r.Ping(ctx, c.Timeout); err != nil {
+					return fmt.Errorf("cache: redis not reachable: %w", err)
+				}
+				return nil
+			},
+			OnStop: func(context.Context) error { stop(); return nil },
+		})
+		return r, nil
+	}),
+)

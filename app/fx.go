@@ -1,0 +1,70 @@
+package main
+
+import (
+	"context"
+	"time"
+
+	"go.uber.org/fx"
+	"go.uber.org/fx/fxevent"
+	"go.uber.org/zap"
+
+	"github.com/reelview/reelview/app/cache"
+	"github.com/reelview/reelview/app/database"
+	"github.com/reelview/reelview/app/jobs"
+	"github.com/reelview/reelview/app/logging"
+	"github.com/reelview/reelview/app/seed"
+	"github.com/reelview/reelview/app/server"
+	"github.com/reelview/reelview/config"
+	"github.com/reelview/reelview/modules/contents"
+)
+
+// featureModules are the self-contained feature modules of Reelview.
+var featureModules = fx.Options(
+	contents.Module,
+)
+
+// platform is everything but the listener: config, logger, database, Redis,
+// job queue, HTTP server with the modules' routes.
+func platform(c config.Config) fx.Option {
+	return fx.Options(
+		fx.Supply(c),
+		config.Module,
+		logging.Module,
+		fx.WithLogger(func(l *zap.Logger) fxevent.Logger { return logging.FxLogger(l) }),
+		database.Module,
+		cache.Module,
+		jobs.Module,
+		server.Module,
+		featureModules,
+	)
+}
+
+// serveOptions is the whole running application.
+func serveOptions(c config.Config) fx.Option {
+	return fx.Options(
+		platform(c),
+		fx.Invoke(seedDemo),
+		fx.Invoke(server.Serve),
+		// fx's own deadline must outlast draining requests and stopping jobs.
+		fx.StartTimeout(30*time.Second),
+		fx.StopTimeout(c.HTTP.ShutdownTimeout+10*time.Second),
+	)
+}
+
+// seedDemo seeds the demo catalog on start when DEMO_SEED (or the embedded
+// mode's default) asks for it; it is a no-op on a database with contents.
+func seedDemo(lc fx.Lifecycle, c config.Config, db *database.DB, log *zap.Logger) {
+	if !c.SeedDemo() {
+		return
+	}
+	lc.Append(fx.StartHook(func(ctx context.Context) error {
+		res, err := seed.Demo(ctx, db.Ent)
+		if err != nil {
+			return err
+		}
+		if res.Contents > 0 {
+			log.Info("demo catalog seeded", zap.Int("genres", res.Genres), zap.Int("contents", res.Contents))
+		}
+		return nil
+	}))
+}

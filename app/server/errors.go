@@ -1,0 +1,199 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/gofiber/fiber/v2"
+	"go.uber.org/zap"
+
+	"github.com/reelview/reelview/app/apperr"
+	"github.com/reelview/reelview/app/logging"
+)
+
+// ErrorBody is the only error shape the API returns (API.md).
+type ErrorBody struct {
+	Timestamp time.Time       `json:"timestamp" example:"2026-11-25T12:00:00Z" doc:"When the error happened (RFC 3339, UTC)."`
+	Path      string          `json:"path" example:"/api/v1/contents/99999" doc:"The request path."`
+	Status    int             `json:"status" example:"404" doc:"The HTTP status, repeated."`
+	Code      string          `json:"code" example:"RESOURCE_NOT_FOUND" doc:"Stable machine-readable error code." enum:"BAD_REQUEST,VALIDATION_FAILED,UNAUTHORIZED,TOKEN_EXPIRED,TOKEN_INVALID,INVALID_CREDENTIALS,FORBIDDEN,ACCOUNT_BLOCKED,RESOURCE_NOT_FOUND,METHOD_NOT_ALLOWED,DUPLICATE_RESOURCE,PAYLOAD_TOO_LARGE,UNSUPPORTED_MEDIA_TYPE,TOO_MANY_REQUESTS,INTERNAL_SERVER_ERROR,UPSTREAM_ERROR,SERVICE_UNAVAILABLE,UPSTREAM_TIMEOUT"`
+	Message   string          `json:"message" example:"content 99999 not found" doc:"Human-readable explanation, safe to show."`
+	Details   []apperr.Detail `json:"details" nullable:"true" doc:"Per-field problems of a VALIDATION_FAILED error, otherwise null."`
+}
+
+// Error implements error.
+func (b *ErrorBody) Error() string { return b.Message }
+
+// GetStatus implements huma.StatusError.
+func (b *ErrorBody) GetStatus() int { return b.Status }
+
+var statusOfKind = map[apperr.Kind]int{
+	apperr.Internal:        http.StatusInternalServerError,
+	apperr.Invalid:         http.StatusBadRequest,
+	apperr.Unauthenticated: http.StatusUnauthorized,
+	apperr.Forbidden:       http.StatusForbidden,
+	apperr.NotFound:        http.StatusNotFound,
+	apperr.Conflict:        http.StatusConflict,
+	apperr.TooLarge:        http.StatusRequestEntityTooLarge,
+	apperr.TooManyRequests: http.StatusTooManyRequests,
+	apperr.Upstream:        http.StatusBadGateway,
+	apperr.Unavailable:     http.StatusServiceUnavailable,
+	apperr.UpstreamTimeout: http.StatusGatewayTimeout,
+}
+
+// codeOfStatus gives the code of errors that carry only a status (Fiber's,
+// huma's): the first code API.md lists for that status.
+var codeOfStatus = map[int]struct{ code, message string }{
+	http.StatusBadRequest:            {"BAD_REQUEST", "The request is malformed."},
+	http.StatusUnauthorized:          {"UNAUTHORIZED", "Authentication is required."},
+	http.StatusForbidden:             {"FORBIDDEN", "You are not allowed to do this."},
+	http.StatusNotFound:              {"RESOURCE_NOT_FOUND", "The resource was not found."},
+	http.StatusMethodNotAllowed:      {"METHOD_NOT_ALLOWED", "The method is not allowed on this resource."},
+	http.StatusConflict:              {"DUPLICATE_RESOURCE", "The resource already exists."},
+	http.StatusRequestEntityTooLarge: {"PAYLOAD_TOO_LARGE", "The request body is too large."},
+	http.StatusUnsupportedMediaType:  {"UNSUPPORTED_MEDIA_TYPE", "The request body must be application/json."},
+	http.StatusUnprocessableEntity:   {"VALIDATION_FAILED", "The request has invalid fields."},
+	http.StatusTooManyRequests:       {"TOO_MANY_REQUESTS", "Too many requests, slow down."},
+	http.StatusInternalServerError:   {"INTERNAL_SERVER_ERROR", "Internal server error."},
+	http.StatusBadGateway:            {"UPSTREAM_ERROR", "An upstream service failed."},
+	http.StatusServiceUnavailable:    {"SERVICE_UNAVAILABLE", "The service is temporarily unavailable."},
+	http.StatusGatewayTimeout:        {"UPSTREAM_TIMEOUT", "An upstream service did not answer in time."},
+	http.StatusRequestTimeout:        {"SERVICE_UNAVAILABLE", "The request took too long."},
+}
+
+// errorBody builds the error body of one failure. It starts from a 500 and
+// lets the most specific error found decide: an *apperr.Error sets status,
+// code and message; huma's *huma.ErrorDetail values make a validation error;
+// a *fiber.Error keeps its status. Context deadlines and closed connections
+// become 503. Statuses of 500 and above are logged with their cause.
+func errorBody(ctx context.Context, path string, status int, msg string, errs ...error) *ErrorBody {
+	b := &ErrorBody{Timestamp: time.Now().UTC().Truncate(time.Second), Path: path, Status: status}
+	if c, ok := codeOfStatus[status]; ok {
+		b.Code, b.Message = c.code, c.message
+	} else {
+		b.Status, b.Code, b.Message = http.StatusInternalServerError, "INTERNAL_SERVER_ERROR", "Internal server error."
+	}
+	var cause error
+	for _, err := range errs {
+		if err == nil {
+			continue
+		}
+		var (
+			ae *apperr.Error
+			he *huma.ErrorDetail
+			fe *fiber.Error
+		)
+		switch {
+		case errors.As(err, &ae):
+			b.Status, b.Code, b.Message, b.Details = statusOfKind[ae.Kind], ae.Code, ae.Message, ae.Details
+			cause = ae.Err
+		case errors.As(err, &he):
+			b.Details = append(b.Details, detailOf(he))
+		case errors.As(err, &fe):
+			if c, ok := codeOfStatus[fe.Code]; ok {
+				b.Status, b.Code, b.Message = fe.Code, c.code, c.message
+			}
+			if fe.Code >= 500 {
+				cause = err
+			}
+		case errors.Is(err, context.DeadlineExceeded):
+			b.Status, b.Code, b.Message = http.StatusServiceUnavailable, "SERVICE_UNAVAILABLE",
+				"The service is temporarily unavailable."
+			cause = err
+		default:
+			cause = err
+		}
+	}
+	if b.Status == http.StatusUnprocessableEntity {
+		// API.md: validation failures are a 400 with field details.
+		b.Status, b.Code, b.Message = http.StatusBadRequest, "VALIDATION_FAILED", "The request has invalid fields."
+	}
+	if b.Code == "BAD_REQUEST" && len(b.Details) > 0 && b.Details[0].Field == "body" {
+		b.Message = "The request body is not valid JSON."
+	}
+	if b.Status >= 500 {
+		if cause == nil && msg != "" {
+			cause = errors.New(msg)
+		}
+		logging.From(ctx, zap.NewNop()).Error("request failed",
+			zap.Int("status", b.Status), zap.String("code", b.Code), zap.Error(cause))
+	}
+	return b
+}
+
+// detailOf turns huma's "body.rating" or "query.size" locations into fields.
+func detailOf(d *huma.ErrorDetail) apperr.Detail {
+	field := d.Location
+	for _, p := range []string{"body.", "query.", "path.", "header.", "cookie."} {
+		if rest, ok := strings.CutPrefix(field, p); ok {
+			field = rest
+			break
+		}
+	}
+	return apperr.Detail{Field: field, Reason: d.Message}
+}
+
+var humaHooks sync.Once
+
+// installHumaHooks routes huma's errors through errorBody. Huma's hooks are
+// process globals, so they are installed once, before any operation.
+func installHumaHooks() {
+	humaHooks.Do(func() {
+		huma.NewError = func(s int, msg string, errs ...error) huma.StatusError {
+			return errorBody(context.Background(), "", s, msg, errs...)
+		}
+		huma.NewErrorWithContext = func(hc huma.Context, s int, msg string, errs ...error) huma.StatusError {
+			return errorBody(hc.Context(), hc.URL().Path, s, msg, errs...)
+		}
+	})
+}
+
+// errorHandler is Fiber's error handler: unknown routes, 405, 413 from the
+// body limit, panics and errors of plain Fiber handlers.
+func errorHandler(c *fiber.Ctx, err error) error {
+	status := http.StatusInternalServerError
+	var fe *fiber.Error
+	if errors.As(err, &fe) {
+		status = fe.Code
+	}
+	b := errorBody(c.UserContext(), c.Path(), status, "", err)
+	return writeError(c, b)
+}
+
+func writeError(c *fiber.Ctx, b *ErrorBody) error {
+	if b.Status == http.StatusMethodNotAllowed && len(c.Response().Header.Peek(fiber.HeaderAllow)) == 0 {
+		c.Set(fiber.HeaderAllow, allowedMethods(c))
+	}
+	return c.Status(b.Status).JSON(b)
+}
+
+func allowedMethods(c *fiber.Ctx) string {
+	var methods []string
+	for _, r := range c.App().GetRoutes(true) {
+		if r.Method != fiber.MethodHead && pathMatches(r.Path, c.Path()) && !slices.Contains(methods, r.Method) {
+			methods = append(methods, r.Method)
+		}
+	}
+	return strings.Join(methods, ", ")
+}
+
+// pathMatches reports whether a concrete path fits a Fiber route pattern with
+// ":param" segments.
+func pathMatches(pattern, path string) bool {
+	ps, xs := strings.Split(strings.Trim(pattern, "/"), "/"), strings.Split(strings.Trim(path, "/"), "/")
+	if len(ps) != len(xs) {
+		return false
+	}
+	for i := range ps {
+		if !strings.HasPrefix(ps[i], ":") && ps[i] != xs[i] {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,258 @@
+// Package server is Reelview's HTTP layer: the Fiber app, the huma API that
+// documents every operation in OpenAPI 3.1, platform middleware, the single
+// error translation, health, metrics and Swagger UI. Modules contribute their
+// operations through the "routes" value group.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humafiber"
+	"github.com/gofiber/fiber/v2"
+	"go.uber.org/fx"
+	"go.uber.org/zap"
+
+	"github.com/reelview/reelview/app/buildinfo"
+	"github.com/reelview/reelview/app/cache"
+	"github.com/reelview/reelview/app/database"
+	"github.com/reelview/reelview/app/swaggerui"
+	"github.com/reelview/reelview/config"
+)
+
+// APIPrefix is the base path of every API operation.
+const APIPrefix = "/api/v1"
+
+// BearerAuth is the name of the bearer-token security scheme; operations that
+// need a signed-in caller declare Security: []map[string][]string{{BearerAuth: {}}}.
+const BearerAuth = "bearer"
+
+// Routes is implemented by each module that serves HTTP.
+type Routes interface{ Register(api huma.API) }
+
+// AsRoutes feeds a handler constructor into the "routes" group.
+func AsRoutes(ctor any) any {
+	return fx.Annotate(ctor, fx.As(new(Routes)), fx.ResultTags(`group:"routes"`))
+}
+
+// Group returns a huma group under /api/v1 whose operations carry tag.
+func Group(api huma.API, tag string) *huma.Group {
+	g := huma.NewGroup(api, APIPrefix)
+	g.UseSimpleModifier(func(op *huma.Operation) {
+		if len(op.Tags) == 0 {
+			op.Tags = []string{tag}
+		}
+	})
+	return g
+}
+
+// Server is the HTTP server: the Fiber app and the huma API on it.
+type Server struct {
+	App     *fiber.App
+	API     huma.API
+	Limiter *RateLimiter
+	Metrics *Metrics
+}
+
+type newParams struct {
+	fx.In
+	Cfg     config.Config
+	Log     *zap.Logger
+	DB      *database.DB
+	Redis   *cache.Redis
+	Metrics *Metrics
+	Limiter *RateLimiter
+}
+
+// New builds the Fiber app with every middleware, then the huma API. Modules
+// register their operations afterwards (register), because Fiber and huma
+// read middleware when a route is added.
+func New(p newParams) *Server {
+	installHumaHooks()
+	app := fiber.New(fiber.Config{
+		AppName:               "reelview",
+		ErrorHandler:          errorHandler,
+		BodyLimit:             p.Cfg.HTTP.BodyLimit,
+		ReadTimeout:           p.Cfg.HTTP.ReadTimeout,
+		WriteTimeout:          p.Cfg.HTTP.WriteTimeout,
+		IdleTimeout:           p.Cfg.HTTP.IdleTimeout,
+		DisableStartupMessage: true,
+		StrictRouting:         false,
+		CaseSensitive:         true,
+	})
+	app.Use(requestContext(p.Cfg.HTTP, p.Log, p.Metrics))
+	app.Use(recoverPanics())
+	app.Use(securityHeaders(swaggerui.ContentSecurityPolicy))
+	app.Use(corsAllowList(p.Cfg.HTTP))
+	app.Use(APIPrefix, p.Limiter.global())
+
+	cfg := huma.DefaultConfig("Reelview API", buildinfo.Get().Version)
+	cfg.CreateHooks = nil // no "$schema" field in every body
+	cfg.DocsPath = ""     // Swagger UI is served from embedded files at /docs
+	cfg.SchemasPath = ""
+	cfg.OpenAPIPath = "/openapi"
+	cfg.Info.Description = apiDescription
+	cfg.Info.License = &huma.License{Name: "MIT"}
+	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
+		BearerAuth: {
+			Type: "http", Scheme: "bearer", BearerFormat: "JWT",
+			Description: "The access_token of POST /api/v1/auth/login, sent as `Authorization: Bearer <token>`.",
+		},
+	}
+	api := humafiber.New(app, cfg)
+
+	registerHealth(api, p.DB, p.Redis)
+	app.Get("/metrics", p.Metrics.handler())
+	swaggerui.Register(app, "/docs", "/openapi.json")
+	return &Server{App: app, API: api, Limiter: p.Limiter, Metrics: p.Metrics}
+}
+
+const apiDescription = `Reelview is the API of a movie and TV review platform: sign up, browse a
+catalog imported from TMDB, rate and review titles, like and discuss reviews, keep
+bookmarks and receive push notifications.
+
+**Conventions.** JSON bodies with snake_case fields; timestamps in RFC 3339 UTC.
+Send the access token as ` + "`Authorization: Bearer <token>`" + `. Lists take ` + "`page`" + ` (≥ 1)
+and ` + "`size`" + ` (1–100) and answer ` + "`{items, page, size, total_items, total_pages}`" + `;
+review, comment and feed lists also take an opaque ` + "`cursor`" + ` and answer
+` + "`{items, next_cursor}`" + `.
+
+**Errors.** Every error has the same body: ` + "`{timestamp, path, status, code, message, details}`" + `.
+` + "`code`" + ` is stable and machine-readable; ` + "`details`" + ` lists ` + "`{field, reason}`" + ` for
+VALIDATION_FAILED. Requests are rate-limited per client IP; a 429 carries Retry-After and
+RateLimit-Limit / RateLimit-Remaining / RateLimit-Reset headers.`
+
+type registerParams struct {
+	fx.In
+	Server *Server
+	Routes []Routes `group:"routes"`
+}
+
+func register(p registerParams) {
+	for _, r := range p.Routes { // fx gives no order; huma sorts the document
+		r.Register(p.Server.API)
+	}
+	documentErrors(p.Server.API.OpenAPI())
+}
+
+// errorDescriptions documents the codes each status can carry.
+var errorDescriptions = map[int]string{
+	http.StatusBadRequest:            "BAD_REQUEST (malformed JSON or parameters) or VALIDATION_FAILED (with field details).",
+	http.StatusUnauthorized:          "UNAUTHORIZED (no or garbled token), TOKEN_EXPIRED, TOKEN_INVALID or INVALID_CREDENTIALS.",
+	http.StatusForbidden:             "FORBIDDEN or ACCOUNT_BLOCKED.",
+	http.StatusNotFound:              "RESOURCE_NOT_FOUND.",
+	http.StatusConflict:              "DUPLICATE_RESOURCE.",
+	http.StatusRequestEntityTooLarge: "PAYLOAD_TOO_LARGE: the body is over the size limit.",
+	http.StatusUnsupportedMediaType:  "UNSUPPORTED_MEDIA_TYPE: the body must be application/json.",
+	http.StatusTooManyRequests:       "TOO_MANY_REQUESTS: wait for Retry-After seconds.",
+	http.StatusInternalServerError:   "INTERNAL_SERVER_ERROR: an unexpected failure (details are logged, never returned).",
+	http.StatusBadGateway:            "UPSTREAM_ERROR: an outside service (TMDB, FCM) failed.",
+	http.StatusServiceUnavailable:    "SERVICE_UNAVAILABLE: the database or Redis is unreachable.",
+	http.StatusGatewayTimeout:        "UPSTREAM_TIMEOUT: an outside service did not answer in time.",
+}
+
+// documentErrors gives every operation the error responses it can return,
+// all with the ErrorBody schema. Huma documents validation failures as 422;
+// Reelview answers them as 400 (API.md), so 422 is replaced.
+func documentErrors(oapi *huma.OpenAPI) {
+	ref := oapi.Components.Schemas.Schema(reflect.TypeOf(ErrorBody{}), true, "ErrorBody")
+	for path, item := range oapi.Paths {
+		for _, op := range []*huma.Operation{item.Get, item.Post, item.Put, item.Patch, item.Delete} {
+			if op == nil {
+				continue
+			}
+			codes := []int{http.StatusInternalServerError, http.StatusServiceUnavailable}
+			if strings.HasPrefix(path, APIPrefix) {
+				codes = append(codes, http.StatusTooManyRequests)
+			}
+			if len(op.Parameters) > 0 || op.RequestBody != nil {
+				codes = append(codes, http.StatusBadRequest)
+			}
+			if op.RequestBody != nil {
+				codes = append(codes, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType)
+			}
+			if len(op.Security) > 0 {
+				codes = append(codes, http.StatusUnauthorized, http.StatusForbidden)
+			}
+			for code := range op.Responses {
+				if n, err := strconv.Atoi(code); err == nil && n >= 400 {
+					codes = append(codes, n)
+				}
+			}
+			delete(op.Responses, "422")
+			delete(op.Responses, "default")
+			for _, code := range codes {
+				if code == http.StatusUnprocessableEntity {
+					code = http.StatusBadRequest
+				}
+				op.Responses[strconv.Itoa(code)] = &huma.Response{
+					Description: errorDescriptions[code],
+					Content: map[string]*huma.MediaType{
+						"application/json": {Schema: ref},
+					},
+				}
+			}
+			op.Errors = slices.DeleteFunc(op.Errors, func(c int) bool { return c == http.StatusUnprocessableEntity })
+		}
+	}
+}
+
+// Serve opens the listener on start (a busy port fails start-up) and drains
+// in-flight requests on stop, within SHUTDOWN_TIMEOUT.
+func Serve(lc fx.Lifecycle, s *Server, c config.Config, log *zap.Logger) {
+	lc.Append(fx.Hook{
+		OnStart: func(context.Context) error {
+			ln, err := net.Listen("tcp", c.HTTP.Addr)
+			if err != nil {
+				return fmt.Errorf("server: listen on %s: %w", c.HTTP.Addr, err)
+			}
+			go func() {
+				if err := s.App.Listener(ln); err != nil && !errors.Is(err, net.ErrClosed) {
+					log.Error("server stopped", zap.Error(err))
+				}
+			}()
+			base := "http://" + displayAddr(ln.Addr().String())
+			log.Info("Reelview is ready",
+				zap.String("api", base+APIPrefix),
+				zap.String("swagger_ui", base+"/docs"),
+				zap.String("openapi", base+"/openapi.json"),
+				zap.Bool("embedded", c.Embedded()))
+			return nil
+		},
+		OnStop: func(ctx context.Context) error {
+			log.Info("draining in-flight requests", zap.Duration("timeout", c.HTTP.ShutdownTimeout))
+			ctx, cancel := context.WithTimeout(ctx, c.HTTP.ShutdownTimeout)
+			defer cancel()
+			return s.App.ShutdownWithContext(ctx)
+		},
+	})
+}
+
+func displayAddr(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// Module provides the server with its middleware and registers the modules'
+// routes. It does not listen: add fx.Invoke(server.Serve) for that.
+var Module = fx.Module("server",
+	fx.Provide(NewMetrics, NewRateLimiter, New,
+		func(s *Server) huma.API { return s.API },
+		func(s *Server) *fiber.App { return s.App },
+	),
+	fx.Invoke(register),
+)

@@ -1,0 +1,440 @@
+// Package config holds Reelview's typed configuration. Values come from the
+// environment and an optional .env file (the environment wins); Load validates
+// them and reports every bad value at once, one line each.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/caarlos0/env/v11"
+	"github.com/joho/godotenv"
+	"go.uber.org/fx"
+)
+
+// Environments accepted in APP_ENV.
+const (
+	Development = "development"
+	Production  = "production"
+	Test        = "test"
+)
+
+// MinBcryptCost is the lowest BCRYPT_COST accepted outside APP_ENV=test.
+const MinBcryptCost = 10
+
+// Config is the whole configuration of one Reelview process.
+type Config struct {
+	Env       string `env:"APP_ENV" envDefault:"development"`
+	DataDir   string `env:"DATA_DIR" envDefault:"./data"`
+	HTTP      HTTP
+	Database  Database
+	Redis     Redis
+	Log       Log
+	Auth      Auth
+	RateLimit RateLimit
+	Jobs      Jobs
+	TMDB      TMDB
+	Google    Google
+	Firebase  Firebase
+	// DemoSeed seeds the demo catalog on first start. Unset, it is true in
+	// the embedded mode and false with PostgreSQL.
+	DemoSeed *bool `env:"DEMO_SEED"`
+}
+
+// HTTP configures the server.
+type HTTP struct {
+	Addr            string        `env:"HTTP_ADDR" envDefault:":8080"`
+	BodyLimit       int           `env:"HTTP_BODY_LIMIT" envDefault:"1048576"`
+	ReadTimeout     time.Duration `env:"HTTP_READ_TIMEOUT" envDefault:"10s"`
+	WriteTimeout    time.Duration `env:"HTTP_WRITE_TIMEOUT" envDefault:"30s"`
+	IdleTimeout     time.Duration `env:"HTTP_IDLE_TIMEOUT" envDefault:"60s"`
+	RequestTimeout  time.Duration `env:"HTTP_REQUEST_TIMEOUT" envDefault:"15s"`
+	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"20s"`
+	CORSOrigins     []string      `env:"CORS_ALLOW_ORIGINS" envSeparator:","`
+	TrustedProxies  []string      `env:"TRUSTED_PROXIES" envSeparator:","`
+	PublicURL       string        `env:"PUBLIC_URL"`
+}
+
+// Database selects PostgreSQL (URL set) or the embedded SQLite file (URL empty).
+type Database struct {
+	URL          string        `env:"DATABASE_URL"`
+	MaxConns     int           `env:"DATABASE_MAX_CONNS" envDefault:"20"`
+	QueryTimeout time.Duration `env:"DATABASE_TIMEOUT" envDefault:"5s"`
+	// AutoMigrate applies pending migrations at start-up (serve --migrate).
+	AutoMigrate bool `env:"-"`
+}
+
+// Redis selects a Redis server (URL set) or the in-process one (URL empty).
+type Redis struct {
+	URL       string        `env:"REDIS_URL"`
+	KeyPrefix string        `env:"REDIS_KEY_PREFIX" envDefault:"reelview:"`
+	Timeout   time.Duration `env:"REDIS_TIMEOUT" envDefault:"2s"`
+}
+
+// Log configures zap.
+type Log struct {
+	Level  string `env:"LOG_LEVEL" envDefault:"info"`
+	Format string `env:"LOG_FORMAT"` // json|console; default console in development, json otherwise
+}
+
+// Auth configures tokens and passwords.
+type Auth struct {
+	JWTSecret       string        `env:"JWT_SECRET"`
+	JWTIssuer       string        `env:"JWT_ISSUER" envDefault:"reelview"`
+	JWTAudience     string        `env:"JWT_AUDIENCE" envDefault:"reelview-api"`
+	AccessTokenTTL  time.Duration `env:"ACCESS_TOKEN_TTL" envDefault:"30m"`
+	RefreshTokenTTL time.Duration `env:"REFRESH_TOKEN_TTL" envDefault:"168h"`
+	BcryptCost      int           `env:"BCRYPT_COST"` // 12, or 4 with APP_ENV=test
+	AdminEmail      string        `env:"ADMIN_EMAIL"`
+	AdminPassword   string        `env:"ADMIN_PASSWORD"`
+}
+
+// RateLimit configures the Redis-backed rate limiter. A Rate is written
+// "requests/period", e.g. "300/1m".
+type RateLimit struct {
+	Enabled bool `env:"RATE_LIMIT_ENABLED" envDefault:"true"`
+	// Default applies to every request, per client IP.
+	Default Rate `env:"RATE_LIMIT_DEFAULT" envDefault:"300/1m"`
+	// Auth applies to sign-up, login and other credential routes, per client IP.
+	Auth Rate `env:"RATE_LIMIT_AUTH" envDefault:"10/1m"`
+}
+
+// Jobs configures the River job queue.
+type Jobs struct {
+	Workers int `env:"JOB_WORKERS" envDefault:"10"`
+}
+
+// TMDB configures The Movie Database client.
+type TMDB struct {
+	APIKey    string `env:"TMDB_API_KEY"`
+	ReadToken string `env:"TMDB_READ_TOKEN"`
+	BaseURL   string `env:"TMDB_BASE_URL" envDefault:"https://api.themoviedb.org/3"`
+}
+
+// Google configures Google Sign-In.
+type Google struct {
+	ClientID string `env:"GOOGLE_CLIENT_ID"`
+	JWKSURL  string `env:"GOOGLE_JWKS_URL" envDefault:"https://www.googleapis.com/oauth2/v3/certs"`
+}
+
+// Firebase configures Firebase Authentication and Cloud Messaging.
+type Firebase struct {
+	ProjectID       string `env:"FIREBASE_PROJECT_ID"`
+	JWKSURL         string `env:"FIREBASE_JWKS_URL" envDefault:"https://www.googleapis.com/service_accounts/v1/jwk/securetoken@system.gserviceaccount.com"`
+	CredentialsFile string `env:"FCM_CREDENTIALS_FILE"`
+	FCMEndpoint     string `env:"FCM_ENDPOINT" envDefault:"https://fcm.googleapis.com/v1"`
+}
+
+// Rate is a number of requests allowed per period.
+type Rate struct {
+	Requests int
+	Period   time.Duration
+}
+
+// UnmarshalText parses "requests/period", e.g. "10/1m".
+func (r *Rate) UnmarshalText(b []byte) error {
+	n, p, ok := strings.Cut(string(b), "/")
+	req, err := strconv.Atoi(strings.TrimSpace(n))
+	if !ok || err != nil || req < 1 {
+		return fmt.Errorf("want requests/period such as 300/1m, got %q", b)
+	}
+	period, err := time.ParseDuration(strings.TrimSpace(p))
+	if err != nil || period <= 0 {
+		return fmt.Errorf("want requests/period such as 300/1m, got %q", b)
+	}
+	*r = Rate{Requests: req, Period: period}
+	return nil
+}
+
+// String formats the rate as it is written in the environment.
+func (r Rate) String() string { return fmt.Sprintf("%d/%s", r.Requests, r.Period) }
+
+// Embedded reports whether the database is the embedded SQLite file.
+func (c Config) Embedded() bool { return c.Database.URL == "" }
+
+// SeedDemo reports whether the demo catalog should be seeded on first start.
+func (c Config) SeedDemo() bool {
+	if c.DemoSeed != nil {
+		return *c.DemoSeed
+	}
+	return c.Embedded() && c.Env != Test
+}
+
+// SQLitePath is the embedded database file.
+func (c Config) SQLitePath() string { return filepath.Join(c.DataDir, "reelview.db") }
+
+// Load reads the environment and, when it exists, the file named by envFile
+// (usually ".env"), applies defaults and validates the result.
+func Load(envFile string) (Config, error) {
+	vars := map[string]string{}
+	if envFile != "" {
+		fileVars, err := godotenv.Read(envFile)
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+		case err != nil:
+			return Config{}, fmt.Errorf("%s: %w", envFile, err)
+		default:
+			vars = fileVars
+		}
+	}
+	for _, kv := range os.Environ() {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			vars[k] = v
+		}
+	}
+	return FromMap(vars)
+}
+
+// FromMap builds a validated Config from the given variables alone.
+func FromMap(vars map[string]string) (Config, error) {
+	var c Config
+	if err := env.ParseWithOptions(&c, env.Options{Environment: vars}); err != nil {
+		return Config{}, describeParseError(err)
+	}
+	c.applyDefaults()
+	return c, c.Validate()
+}
+
+// Default returns the configuration of an empty environment.
+func Default() Config {
+	c, err := FromMap(map[string]string{})
+	if err != nil {
+		panic("config: defaults are invalid: " + err.Error())
+	}
+	return c
+}
+
+// ForTest returns the default configuration with APP_ENV=test applied.
+func ForTest() Config {
+	c, err := FromMap(map[string]string{"APP_ENV": Test})
+	if err != nil {
+		panic("config: test defaults are invalid: " + err.Error())
+	}
+	return c
+}
+
+func (c *Config) applyDefaults() {
+	if c.Log.Format == "" {
+		c.Log.Format = "json"
+		if c.Env == Development {
+			c.Log.Format = "console"
+		}
+	}
+	if c.Auth.BcryptCost == 0 {
+		c.Auth.BcryptCost = 12
+		if c.Env == Test {
+			c.Auth.BcryptCost = 4 // bcrypt.MinCost: tests hash many passwords
+		}
+	}
+	if c.Auth.JWTSecret == "" && c.Env != Production {
+		// A fixed development secret keeps tokens valid across restarts of
+		// `go run ./app`; production refuses to start without a real one.
+		c.Auth.JWTSecret = "reelview-development-secret-do-not-use-in-production"
+	}
+	c.Log.Level = strings.ToLower(c.Log.Level)
+}
+
+// Validate reports every invalid value, one error per line.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(name, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: "+format, append([]any{name}, args...)...))
+	}
+	switch c.Env {
+	case Development, Production, Test:
+	default:
+		bad("APP_ENV", "must be development, production or test, got %q", c.Env)
+	}
+	if _, _, err := net.SplitHostPort(c.HTTP.Addr); err != nil {
+		bad("HTTP_ADDR", "must be host:port or :port, got %q", c.HTTP.Addr)
+	}
+	if c.HTTP.BodyLimit < 1024 {
+		bad("HTTP_BODY_LIMIT", "must be at least 1024 bytes, got %d", c.HTTP.BodyLimit)
+	}
+	for name, d := range map[string]time.Duration{
+		"HTTP_READ_TIMEOUT": c.HTTP.ReadTimeout, "HTTP_WRITE_TIMEOUT": c.HTTP.WriteTimeout,
+		"HTTP_IDLE_TIMEOUT": c.HTTP.IdleTimeout, "HTTP_REQUEST_TIMEOUT": c.HTTP.RequestTimeout,
+		"SHUTDOWN_TIMEOUT": c.HTTP.ShutdownTimeout, "DATABASE_TIMEOUT": c.Database.QueryTimeout,
+		"REDIS_TIMEOUT": c.Redis.Timeout,
+	} {
+		if d <= 0 {
+			bad(name, "must be a positive duration such as 10s, got %s", d)
+		}
+	}
+	for _, o := range c.HTTP.CORSOrigins {
+		if u, err := url.Parse(o); o != "*" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "") {
+			bad("CORS_ALLOW_ORIGINS", "%q is not an origin such as https://app.example.com", o)
+		}
+	}
+	for _, p := range c.HTTP.TrustedProxies {
+		if net.ParseIP(p) == nil {
+			if _, _, err := net.ParseCIDR(p); err != nil {
+				bad("TRUSTED_PROXIES", "%q is neither an IP address nor a CIDR range", p)
+			}
+		}
+	}
+	if c.Database.URL != "" {
+		if u, err := url.Parse(c.Database.URL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") || u.Host == "" {
+			bad("DATABASE_URL", "must be a URL such as postgres://user:pass@host:5432/db, got %q", redact(c.Database.URL))
+		}
+	}
+	if c.Database.MaxConns < 1 {
+		bad("DATABASE_MAX_CONNS", "must be at least 1, got %d", c.Database.MaxConns)
+	}
+	if c.Redis.URL != "" {
+		if u, err := url.Parse(c.Redis.URL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
+			bad("REDIS_URL", "must be a URL such as redis://host:6379/0, got %q", redact(c.Redis.URL))
+		}
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("LOG_LEVEL", "must be debug, info, warn or error, got %q", c.Log.Level)
+	}
+	switch c.Log.Format {
+	case "json", "console":
+	default:
+		bad("LOG_FORMAT", "must be json or console, got %q", c.Log.Format)
+	}
+	switch {
+	case c.Env == Production && len(c.Auth.JWTSecret) < 32:
+		bad("JWT_SECRET", "must be at least 32 bytes when APP_ENV=production (got %d)", len(c.Auth.JWTSecret))
+	case c.Env != Production && len(c.Auth.JWTSecret) < 16:
+		bad("JWT_SECRET", "must be at least 16 bytes (got %d)", len(c.Auth.JWTSecret))
+	}
+	if c.Auth.JWTIssuer == "" {
+		bad("JWT_ISSUER", "must not be empty")
+	}
+	if c.Auth.AccessTokenTTL < time.Minute || c.Auth.AccessTokenTTL > 24*time.Hour {
+		bad("ACCESS_TOKEN_TTL", "must be between 1m and 24h, got %s", c.Auth.AccessTokenTTL)
+	}
+	if c.Auth.RefreshTokenTTL < c.Auth.AccessTokenTTL {
+		bad("REFRESH_TOKEN_TTL", "must be longer than ACCESS_TOKEN_TTL, got %s", c.Auth.RefreshTokenTTL)
+	}
+	minCost := MinBcryptCost
+	if c.Env == Test {
+		minCost = 4
+	}
+	if c.Auth.BcryptCost < minCost || c.Auth.BcryptCost > 31 {
+		bad("BCRYPT_COST", "must be between %d and 31, got %d", minCost, c.Auth.BcryptCost)
+	}
+	if (c.Auth.AdminEmail == "") != (c.Auth.AdminPassword == "") {
+		bad("ADMIN_EMAIL", "ADMIN_EMAIL and ADMIN_PASSWORD must be set together")
+	}
+	if c.Auth.AdminPassword != "" && (len(c.Auth.AdminPassword) < 8 || len(c.Auth.AdminPassword) > 72) {
+		bad("ADMIN_PASSWORD", "must be 8 to 72 bytes")
+	}
+	if c.Jobs.Workers < 1 {
+		bad("JOB_WORKERS", "must be at least 1, got %d", c.Jobs.Workers)
+	}
+	for name, raw := range map[string]string{
+		"TMDB_BASE_URL": c.TMDB.BaseURL, "GOOGLE_JWKS_URL": c.Google.JWKSURL,
+		"FIREBASE_JWKS_URL": c.Firebase.JWKSURL, "FCM_ENDPOINT": c.Firebase.FCMEndpoint,
+		"PUBLIC_URL": c.HTTP.PublicURL,
+	} {
+		if raw == "" && name == "PUBLIC_URL" {
+			continue
+		}
+		if u, err := url.Parse(raw); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad(name, "must be an http(s) URL, got %q", raw)
+		}
+	}
+	if f := c.Firebase.CredentialsFile; f != "" {
+		if _, err := os.Stat(f); err != nil {
+			bad("FCM_CREDENTIALS_FILE", "cannot read %q", f)
+		}
+	}
+	sortErrors(errs)
+	return errors.Join(errs...)
+}
+
+// redact hides the password of a connection URL in error messages.
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Redacted()
+}
+
+// describeParseError turns the env library's errors into "VAR: reason" lines.
+func describeParseError(err error) error {
+	names := envNames(reflect.TypeOf(Config{}))
+	var agg env.AggregateError
+	if !errors.As(err, &agg) {
+		return err
+	}
+	var errs []error
+	for _, e := range agg.Errors {
+		var pe env.ParseError
+		if errors.As(e, &pe) {
+			errs = append(errs, fmt.Errorf("%s: %s", names[pe.Name], parseReason(pe)))
+			continue
+		}
+		errs = append(errs, e)
+	}
+	sortErrors(errs)
+	return errors.Join(errs...)
+}
+
+func parseReason(pe env.ParseError) string {
+	switch pe.Type {
+	case reflect.TypeOf(time.Duration(0)):
+		return "must be a duration such as 30s or 15m"
+	case reflect.TypeOf(0):
+		return "must be a whole number"
+	case reflect.TypeOf(true), reflect.TypeOf(new(bool)):
+		return "must be true or false"
+	}
+	var inner interface{ Unwrap() error }
+	if errors.As(pe.Err, &inner) && inner.Unwrap() != nil {
+		return inner.Unwrap().Error()
+	}
+	return pe.Err.Error()
+}
+
+// envNames maps struct field names to their variable names.
+func envNames(t reflect.Type) map[string]string {
+	names := map[string]string{}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if tag := f.Tag.Get("env"); tag != "" && tag != "-" {
+			names[f.Name] = tag
+		} else if f.Type.Kind() == reflect.Struct && f.Type != reflect.TypeOf(Rate{}) {
+			for k, v := range envNames(f.Type) {
+				names[k] = v
+			}
+		}
+	}
+	return names
+}
+
+func sortErrors(errs []error) {
+	slices.SortFunc(errs, func(a, b error) int { return strings.Compare(a.Error(), b.Error()) })
+}
+
+// Module provides the configuration's sections to the fx graph. The whole
+// Config must already be supplied (fx.Supply) by the caller.
+var Module = fx.Module("config",
+	fx.Provide(
+		func(c Config) HTTP { return c.HTTP },
+		func(c Config) Database { return c.Database },
+		func(c Config) Redis { return c.Redis },
+		func(c Config) Log { return c.Log },
+		func(c Config) Auth { return c.Auth },
+		func(c Config) RateLimit { return c.RateLimit },
+		func(c Config) Jobs { return c.Jobs },
+		func(c Config) TMDB { return c.TMDB },
+		func(c Config) Google { return c.Google },
+		func(c Config) Firebase { return c.Firebase },
+	),
+)

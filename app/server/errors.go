@@ -102,9 +102,9 @@ func errorBody(ctx context.Context, path string, status int, msg string, errs ..
 			if fe.Code >= 500 {
 				cause = err
 			}
-		case errors.Is(err, context.DeadlineExceeded):
+		case unavailable(err):
 			b.Status, b.Code, b.Message = http.StatusServiceUnavailable, "SERVICE_UNAVAILABLE",
-				"The service is temporarily unavailable."
+				"The service is temporarily unavailable, try again shortly."
 			cause = err
 		default:
 			cause = err
@@ -114,8 +114,13 @@ func errorBody(ctx context.Context, path string, status int, msg string, errs ..
 		// API.md: validation failures are a 400 with field details.
 		b.Status, b.Code, b.Message = http.StatusBadRequest, "VALIDATION_FAILED", "The request has invalid fields."
 	}
-	if b.Code == "BAD_REQUEST" && len(b.Details) > 0 && b.Details[0].Field == "body" {
-		b.Message = "The request body is not valid JSON."
+	if b.Code != "VALIDATION_FAILED" {
+		// Only validation failures carry details (API.md); a malformed body's
+		// reason (from the JSON decoder, safe to show) goes in the message.
+		if b.Code == "BAD_REQUEST" && len(b.Details) > 0 && b.Details[0].Field == "body" {
+			b.Message = "The request body is not valid JSON: " + b.Details[0].Reason + "."
+		}
+		b.Details = nil
 	}
 	if b.Status >= 500 {
 		if cause == nil && msg != "" {

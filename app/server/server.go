@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humafiber"
@@ -60,6 +61,13 @@ type Server struct {
 	API     huma.API
 	Limiter *RateLimiter
 	Metrics *Metrics
+	addr    atomic.Value // the listener's address once Serve has started
+}
+
+// Addr is the address the server listens on ("" before Serve starts).
+func (s *Server) Addr() string {
+	a, _ := s.addr.Load().(string)
+	return a
 }
 
 type newParams struct {
@@ -214,6 +222,7 @@ func Serve(lc fx.Lifecycle, s *Server, c config.Config, log *zap.Logger) {
 			if err != nil {
 				return fmt.Errorf("server: listen on %s: %w", c.HTTP.Addr, err)
 			}
+			s.addr.Store(ln.Addr().String())
 			go func() {
 				if err := s.App.Listener(ln); err != nil && !errors.Is(err, net.ErrClosed) {
 					log.Error("server stopped", zap.Error(err))

@@ -1,0 +1,175 @@
+package server_test
+
+import (
+	"strings"
+	"testing"
+
+	"go.uber.org/fx"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/reelview/reelview/app/apptest"
+	"github.com/reelview/reelview/modules/contents"
+)
+
+func TestRequestID(t *testing.T) {
+	t.Parallel()
+	a := apptest.New(t)
+	t.Run("kept when sane", func(t *testing.T) {
+		res := apptest.Send(t, a.App, apptest.Request{Method: "GET", Path: "/health",
+			Header: map[string]string{"X-Request-ID": "client-abc.123"}})
+		if got := res.Header.Get("X-Request-ID"); got != "client-abc.123" {
+			t.Errorf("X-Request-ID = %q", got)
+		}
+	})
+	t.Run("replaced when hostile", func(t *testing.T) {
+		res := apptest.Send(t, a.App, apptest.Request{Method: "GET", Path: "/health",
+			Header: map[string]string{"X-Request-ID": "bad id\"<script>" + strings.Repeat("x", 200)}})
+		if got := res.Header.Get("X-Request-ID"); len(got) != 36 || strings.Contains(got, "<") {
+			t.Errorf("X-Request-ID = %q, want a fresh UUID", got)
+		}
+	})
+	t.Run("generated when absent, also on errors", func(t *testing.T) {
+		res := apptest.Do(t, a.App, "GET", "/api/v1/nope", "", "")
+		if got := res.Header.Get("X-Request-ID"); len(got) != 36 {
+			t.Errorf("X-Request-ID = %q, want a UUID", got)
+		}
+	})
+}
+
+func TestSecurityHeaders(t *testing.T) {
+	t.Parallel()
+	a := apptest.New(t, contents.Module)
+	for _, path := range []string{"/api/v1/genres", "/api/v1/nope", "/health"} {
+		res := apptest.Do(t, a.App, "GET", path, "", "")
+		for h, want := range map[string]string{
+			"X-Content-Type-Options":  "nosniff",
+			"X-Frame-Options":         "DENY",
+			"Referrer-Policy":         "no-referrer",
+			"Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+			"Cache-Control":           "no-store",
+		} {
+			if got := res.Header.Get(h); got != want {
+				t.Errorf("%s: %s = %q, want %q", path, h, got, want)
+			}
+		}
+		if res.Header.Get("Server") != "" || res.Header.Get("X-Powered-By") != "" {
+			t.Errorf("%s: server identity leaked", path)
+		}
+	}
+	res := apptest.Do(t, a.App, "GET", "/docs", "", "")
+	if csp := res.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") {
+		t.Errorf("/docs CSP = %q", csp)
+	}
+}
+
+func TestCORS(t *testing.T) {
+	t.Parallel()
+	cfg := apptest.Config(t)
+	cfg.HTTP.CORSOrigins = []string{"https://app.reelview.test"}
+	a := apptest.NewWithConfig(t, cfg, contents.Module)
+
+	preflight := func(origin string) *apptest.Response {
+		return apptest.Send(t, a.App, apptest.Request{Method: "OPTIONS", Path: "/api/v1/genres", Header: map[string]string{
+			"Origin": origin, "Access-Control-Request-Method": "GET",
+			"Access-Control-Request-Headers": "Authorization",
+		}})
+	}
+	res := preflight("https://app.reelview.test")
+	if res.Header.Get("Access-Control-Allow-Origin") != "https://app.reelview.test" {
+		t.Errorf("allowed origin: Access-Control-Allow-Origin = %q", res.Header.Get("Access-Control-Allow-Origin"))
+	}
+	if !strings.Contains(res.Header.Get("Access-Control-Allow-Headers"), "Authorization") {
+		t.Errorf("allowed origin: Allow-Headers = %q", res.Header.Get("Access-Control-Allow-Headers"))
+	}
+	res = preflight("https://evil.example")
+	if v := res.Header.Get("Access-Control-Allow-Origin"); v != "" {
+		t.Errorf("unknown origin got Access-Control-Allow-Origin = %q", v)
+	}
+	res = apptest.Send(t, a.App, apptest.Request{Method: "GET", Path: "/api/v1/genres",
+		Header: map[string]string{"Origin": "https://evil.example"}})
+	if v := res.Header.Get("Access-Control-Allow-Origin"); v != "" {
+		t.Errorf("unknown origin, simple request: Access-Control-Allow-Origin = %q", v)
+	}
+}
+
+func TestClientIPBehindTrustedProxy(t *testing.T) {
+	t.Parallel()
+	ip := func(a *apptest.App, xff string) string {
+		res := apptest.Send(t, a.App, apptest.Request{Method: "GET", Path: "/api/v1/test/ip",
+			Header: map[string]string{"X-Forwarded-For": xff}})
+		return res.Header.Get("X-Test-Client-IP")
+	}
+	// In-process requests come from 0.0.0.0.
+	direct := apptest.New(t, testModule)
+	if got := ip(direct, "1.2.3.4"); got != "0.0.0.0" {
+		t.Errorf("untrusted peer: client IP = %q, want the peer, X-Forwarded-For ignored", got)
+	}
+	cfg := apptest.Config(t)
+	cfg.HTTP.TrustedProxies = []string{"0.0.0.0", "10.0.0.0/8"}
+	proxied := apptest.NewWithConfig(t, cfg, testModule)
+	for xff, want := range map[string]string{
+		"203.0.113.7":           "203.0.113.7",
+		"6.6.6.6, 203.0.113.7":  "203.0.113.7", // the left part is the client's own claim
+		"203.0.113.7, 10.1.2.3": "203.0.113.7", // skip a second trusted hop
+		"not-an-ip":             "0.0.0.0",
+		"":                      "0.0.0.0",
+		"2001:db8::1":           "2001:db8::1",
+	} {
+		if got := ip(proxied, xff); got != want {
+			t.Errorf("X-Forwarded-For %q: client IP = %q, want %q", xff, got, want)
+		}
+	}
+}
+
+func TestAccessLog(t *testing.T) {
+	t.Parallel()
+	core, logs := observer.New(zapcore.InfoLevel)
+	a := apptest.New(t, contents.Module,
+		fx.Decorate(func(*zap.Logger) *zap.Logger { return zap.New(core) }))
+	res := apptest.Send(t, a.App, apptest.Request{Method: "GET", Path: "/api/v1/genres?type=tv",
+		Header: map[string]string{"X-Request-ID": "log-test-1"}})
+	apptest.AssertStatus(t, res, 200)
+	apptest.Do(t, a.App, "GET", "/api/v1/test/nope", "", "")
+
+	entries := logs.FilterMessage("request").All()
+	if len(entries) != 2 {
+		t.Fatalf("got %d access-log lines, want one per request (2)", len(entries))
+	}
+	f := entries[0].ContextMap()
+	if f["request_id"] != "log-test-1" || f["route"] != "/api/v1/genres" || f["status"] != int64(200) ||
+		f["method"] != "GET" || f["path"] != "/api/v1/genres" {
+		t.Errorf("access log fields = %v", f)
+	}
+	if f := entries[1].ContextMap(); f["status"] != int64(404) || f["route"] != "unmatched" {
+		t.Errorf("404 access log fields = %v", f)
+	}
+}
+
+func TestMetrics(t *testing.T) {
+	t.Parallel()
+	a := apptest.New(t, contents.Module)
+	apptest.AssertStatus(t, apptest.Do(t, a.App, "GET", "/api/v1/genres", "", ""), 200)
+	apptest.Do(t, a.App, "GET", "/api/v1/genres?type=x", "", "")
+	apptest.Do(t, a.App, "GET", "/no/such/route/42", "", "")
+	res := apptest.Do(t, a.App, "GET", "/metrics", "", "")
+	apptest.AssertStatus(t, res, 200)
+	body := string(res.Body)
+	for _, want := range []string{
+		`reelview_http_requests_total{method="GET",route="/api/v1/genres",status="200"} 1`,
+		`reelview_http_requests_total{method="GET",route="/api/v1/genres",status="400"} 1`,
+		`reelview_http_requests_total{method="GET",route="unmatched",status="404"} 1`,
+		`reelview_http_request_duration_seconds_bucket{method="GET",route="/api/v1/genres"`,
+		`go_sql_open_connections{db_name="` + a.DB.Dialect + `"}`,
+		`reelview_redis_pool_connections{state="total"}`,
+		`go_goroutines`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	if strings.Contains(body, "/no/such/route/42") {
+		t.Error("unmatched paths must not become metric labels")
+	}
+}

@@ -1,0 +1,263 @@
+package server_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humafiber"
+	"go.uber.org/fx"
+
+	"github.com/reelview/reelview/app/apperr"
+	"github.com/reelview/reelview/app/apptest"
+	"github.com/reelview/reelview/app/server"
+	"github.com/reelview/reelview/modules/contents"
+)
+
+// testRoutes are operations that exist only in tests, to drive each error class.
+type testRoutes struct{ limiter *server.RateLimiter }
+
+type echoInput struct {
+	Body struct {
+		Name   string `json:"name" minLength:"2" maxLength:"30"`
+		Rating int    `json:"rating" minimum:"1" maximum:"10"`
+	}
+}
+
+type echoOutput struct {
+	Body struct {
+		Name   string `json:"name"`
+		Rating int    `json:"rating"`
+	}
+}
+
+func (r testRoutes) Register(api huma.API) {
+	g := server.Group(api, "Test")
+	huma.Register(g, huma.Operation{OperationID: "test-echo", Method: http.MethodPost, Path: "/test/echo"},
+		func(_ context.Context, in *echoInput) (*echoOutput, error) {
+			out := &echoOutput{}
+			out.Body.Name, out.Body.Rating = in.Body.Name, in.Body.Rating
+			return out, nil
+		})
+	huma.Register(g, huma.Operation{OperationID: "test-panic", Method: http.MethodGet, Path: "/test/panic"},
+		func(context.Context, *struct{}) (*struct{}, error) {
+			panic("secret internal detail: password=hunter2")
+		})
+	huma.Register(g, huma.Operation{OperationID: "test-fail", Method: http.MethodGet, Path: "/test/fail"},
+		func(context.Context, *struct{}) (*struct{}, error) {
+			return nil, errors.New("pq: relation \"users\" password=hunter2")
+		})
+	huma.Register(g, huma.Operation{OperationID: "test-conflict", Method: http.MethodGet, Path: "/test/conflict"},
+		func(context.Context, *struct{}) (*struct{}, error) {
+			return nil, apperr.ErrDuplicate.WithMessage("That nickname is taken.").Wrap(errors.New("unique violation"))
+		})
+	huma.Register(g, huma.Operation{
+		OperationID: "test-strict", Method: http.MethodGet, Path: "/test/strict",
+		Middlewares: huma.Middlewares{r.limiter.Middleware(api, server.PolicyAuth)},
+	}, func(context.Context, *struct{}) (*struct{}, error) { return nil, nil })
+	huma.Register(g, huma.Operation{
+		OperationID: "test-ip", Method: http.MethodGet, Path: "/test/ip",
+		Middlewares: huma.Middlewares{func(hc huma.Context, next func(huma.Context)) {
+			hc.SetHeader("X-Test-Client-IP", server.ClientIP(humafiber.Unwrap(hc)))
+			next(hc)
+		}},
+	}, func(context.Context, *struct{}) (*struct{}, error) { return nil, nil })
+}
+
+var testModule = fx.Options(
+	fx.Provide(server.AsRoutes(func(l *server.RateLimiter) testRoutes { return testRoutes{limiter: l} })),
+)
+
+func TestErrorContract(t *testing.T) {
+	t.Parallel()
+	cfg := apptest.Config(t)
+	cfg.HTTP.BodyLimit = 4096
+	cfg.RateLimit.Auth.Requests = 2
+	a := apptest.NewWithConfig(t, cfg, contents.Module, testModule)
+
+	tests := []struct {
+		name        string
+		req         apptest.Request
+		status      int
+		code        string
+		wantFields  []string // VALIDATION_FAILED details
+		mustNotLeak string
+	}{
+		{name: "unknown API route", req: apptest.Request{Method: "GET", Path: "/api/v1/nope"}, status: 404, code: "RESOURCE_NOT_FOUND"},
+		{name: "unknown system route", req: apptest.Request{Method: "GET", Path: "/nope"}, status: 404, code: "RESOURCE_NOT_FOUND"},
+		{name: "wrong method", req: apptest.Request{Method: "DELETE", Path: "/api/v1/genres"}, status: 405, code: "METHOD_NOT_ALLOWED"},
+		{name: "malformed JSON", req: apptest.Request{Method: "POST", Path: "/api/v1/test/echo", Body: `{"name": "ab",`}, status: 400, code: "BAD_REQUEST"},
+		{name: "validation", req: apptest.Request{Method: "POST", Path: "/api/v1/test/echo", Body: `{"name":"x","rating":11}`}, status: 400, code: "VALIDATION_FAILED", wantFields: []string{"name", "rating"}},
+		{name: "wrong type", req: apptest.Request{Method: "POST", Path: "/api/v1/test/echo", Body: `{"name":"ok","rating":"ten"}`}, status: 400, code: "VALIDATION_FAILED", wantFields: []string{"rating"}},
+		{name: "unknown field (mass assignment)", req: apptest.Request{Method: "POST", Path: "/api/v1/test/echo", Body: `{"name":"ok","rating":5,"role":"ADMIN"}`}, status: 400, code: "VALIDATION_FAILED", wantFields: []string{"role"}},
+		{name: "bad query parameter", req: apptest.Request{Method: "GET", Path: "/api/v1/genres?type=anime"}, status: 400, code: "VALIDATION_FAILED", wantFields: []string{"type"}},
+		{name: "wrong content type", req: apptest.Request{Method: "POST", Path: "/api/v1/test/echo", Body: `name=ab`, Header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}}, status: 415, code: "UNSUPPORTED_MEDIA_TYPE"},
+		{name: "panic", req: apptest.Request{Method: "GET", Path: "/api/v1/test/panic"}, status: 500, code: "INTERNAL_SERVER_ERROR", mustNotLeak: "hunter2"},
+		{name: "unexpected error", req: apptest.Request{Method: "GET", Path: "/api/v1/test/fail"}, status: 500, code: "INTERNAL_SERVER_ERROR", mustNotLeak: "hunter2"},
+		{name: "domain error", req: apptest.Request{Method: "GET", Path: "/api/v1/test/conflict"}, status: 409, code: "DUPLICATE_RESOURCE", mustNotLeak: "unique violation"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			res := apptest.Send(t, a.App, tt.req)
+			body := apptest.AssertError(t, res, tt.status, tt.code)
+			if body.Path != strings.Split(tt.req.Path, "?")[0] {
+				t.Errorf("path = %q, want %q", body.Path, tt.req.Path)
+			}
+			var fields []string
+			for _, d := range body.Details {
+				fields = append(fields, d.Field)
+			}
+			for _, f := range tt.wantFields {
+				if !strings.Contains(strings.Join(fields, ","), f) {
+					t.Errorf("details %v lack field %q: %s", fields, f, res.Body)
+				}
+			}
+			if len(tt.wantFields) == 0 && body.Details != nil {
+				t.Errorf("details = %v, want null", body.Details)
+			}
+			if tt.mustNotLeak != "" && strings.Contains(string(res.Body), tt.mustNotLeak) {
+				t.Errorf("body leaks internals: %s", res.Body)
+			}
+		})
+	}
+
+	t.Run("405 lists allowed methods", func(t *testing.T) {
+		t.Parallel()
+		res := apptest.Do(t, a.App, "PUT", "/api/v1/genres", "", "")
+		if got := res.Header.Get("Allow"); !strings.Contains(got, "GET") {
+			t.Errorf("Allow = %q, want GET in it", got)
+		}
+	})
+}
+
+// TestBodyLimit needs a real connection: Fiber rejects an oversized body
+// while reading it, before any handler runs.
+func TestBodyLimit(t *testing.T) {
+	t.Parallel()
+	cfg := apptest.Config(t)
+	cfg.HTTP.BodyLimit = 4096
+	a := apptest.NewWithConfig(t, cfg, testModule)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = a.App.Listener(ln) }()
+	t.Cleanup(func() { _ = ln.Close() })
+
+	body := `{"name":"` + strings.Repeat("a", 5000) + `","rating":5}`
+	res, err := http.Post("http://"+ln.Addr().String()+"/api/v1/test/echo", "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	apptest.AssertError(t, &apptest.Response{Status: res.StatusCode, Header: res.Header, Body: b}, 413, "PAYLOAD_TOO_LARGE")
+
+	// Under the limit the same operation works over the same listener.
+	res, err = http.Post("http://"+ln.Addr().String()+"/api/v1/test/echo", "application/json", strings.NewReader(`{"name":"ok","rating":5}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		t.Fatalf("status %d under the limit", res.StatusCode)
+	}
+}
+
+func TestRateLimitedPolicy(t *testing.T) {
+	t.Parallel()
+	cfg := apptest.Config(t)
+	cfg.RateLimit.Auth.Requests = 2
+	a := apptest.NewWithConfig(t, cfg, testModule)
+	for i := range 2 {
+		res := apptest.Do(t, a.App, "GET", "/api/v1/test/strict", "", "")
+		if res.Status != 204 && res.Status != 200 {
+			t.Fatalf("request %d: status %d: %s", i+1, res.Status, res.Body)
+		}
+		if res.Header.Get("RateLimit-Limit") != "2" {
+			t.Fatalf("RateLimit-Limit = %q, want 2", res.Header.Get("RateLimit-Limit"))
+		}
+	}
+	res := apptest.Do(t, a.App, "GET", "/api/v1/test/strict", "", "")
+	apptest.AssertError(t, res, 429, "TOO_MANY_REQUESTS")
+	if res.Header.Get("Retry-After") == "" || res.Header.Get("RateLimit-Remaining") != "0" {
+		t.Errorf("429 headers: Retry-After=%q RateLimit-Remaining=%q",
+			res.Header.Get("Retry-After"), res.Header.Get("RateLimit-Remaining"))
+	}
+}
+
+// TestRateLimitIsGlobal runs two app instances (as two API replicas would)
+// on one Redis: the default policy's budget is shared, not per process.
+func TestRateLimitIsGlobal(t *testing.T) {
+	t.Parallel()
+	cfgA := apptest.Config(t)
+	cfgA.RateLimit.Default.Requests = 5
+	cfgB := apptest.Config(t)
+	cfgB.RateLimit.Default = cfgA.RateLimit.Default
+	cfgB.Redis = cfgA.Redis // same Redis, same keyspace: one deployment
+	a := apptest.NewWithConfig(t, cfgA, contents.Module)
+	b := apptest.NewWithConfig(t, cfgB, contents.Module)
+	for i := range 5 {
+		app := a.App
+		if i%2 == 1 {
+			app = b.App
+		}
+		apptest.AssertStatus(t, apptest.Do(t, app, "GET", "/api/v1/genres", "", ""), 200)
+	}
+	apptest.AssertError(t, apptest.Do(t, a.App, "GET", "/api/v1/genres", "", ""), 429, "TOO_MANY_REQUESTS")
+	apptest.AssertError(t, apptest.Do(t, b.App, "GET", "/api/v1/genres", "", ""), 429, "TOO_MANY_REQUESTS")
+	// System routes are not rate limited.
+	apptest.AssertStatus(t, apptest.Do(t, a.App, "GET", "/health", "", ""), 200)
+}
+
+func TestDependencyFailuresAre503(t *testing.T) {
+	t.Parallel()
+	t.Run("database", func(t *testing.T) {
+		t.Parallel()
+		a := apptest.New(t, contents.Module)
+		apptest.AssertStatus(t, apptest.Do(t, a.App, "GET", "/api/v1/genres", "", ""), 200)
+		_ = a.DB.SQL.Close() // as if the database went away
+		res := apptest.Do(t, a.App, "GET", "/api/v1/genres", "", "")
+		b := apptest.AssertError(t, res, 503, "SERVICE_UNAVAILABLE")
+		if strings.Contains(b.Message, "sql") {
+			t.Errorf("message leaks internals: %q", b.Message)
+		}
+		apptest.AssertError(t, apptest.Do(t, a.App, "GET", "/ready", "", ""), 503, "SERVICE_UNAVAILABLE")
+	})
+	t.Run("redis", func(t *testing.T) {
+		t.Parallel()
+		cfg := apptest.Config(t)
+		cfg.RateLimit.Auth.Requests = 100
+		a := apptest.NewWithConfig(t, cfg, contents.Module, testModule)
+		_ = a.Redis.Close()
+		apptest.AssertError(t, apptest.Do(t, a.App, "GET", "/ready", "", ""), 503, "SERVICE_UNAVAILABLE")
+		// Strict policies fail closed; the default policy fails open.
+		apptest.AssertError(t, apptest.Do(t, a.App, "GET", "/api/v1/test/strict", "", ""), 503, "SERVICE_UNAVAILABLE")
+		apptest.AssertStatus(t, apptest.Do(t, a.App, "GET", "/api/v1/genres", "", ""), 200)
+	})
+}
+
+func TestHealthAndReady(t *testing.T) {
+	t.Parallel()
+	a := apptest.New(t)
+	var h struct{ Status, Version, Commit, BuildTime string }
+	res := apptest.Do(t, a.App, "GET", "/health", "", "")
+	apptest.AssertStatus(t, res, 200)
+	res.JSON(t, &h)
+	if h.Status != "ok" || h.Version == "" || h.Commit == "" {
+		t.Errorf("health = %+v", h)
+	}
+	var r struct{ Status, Database, Redis string }
+	res = apptest.Do(t, a.App, "GET", "/ready", "", "")
+	apptest.AssertStatus(t, res, 200)
+	res.JSON(t, &r)
+	if r != (struct{ Status, Database, Redis string }{"ok", "ok", "ok"}) {
+		t.Errorf("ready = %+v", r)
+	}
+}

@@ -57,6 +57,8 @@ Commands:
   version                  print version, commit and build time
 `
 
+//go:generate go run . openapi --out ../docs
+
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }

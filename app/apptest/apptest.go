@@ -231,3 +231,7 @@ func randHex(n int) string {
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
 }
+
+// ServerURL is TEST_DATABASE_URL: the PostgreSQL server tests create their
+// databases on ("" in the embedded mode).
+func ServerURL() string { return os.Getenv("TEST_DATABASE_URL") }

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 
 	atlasmigrate "ariga.io/atlas/sql/migrate"
@@ -28,8 +29,14 @@ var registerPostgres sync.Once
 // and writes a new <timestamp>_<name>.sql file plus atlas.sum when they differ.
 // It returns the names of the files written.
 func Diff(ctx context.Context, devURL, dirPath, name string) ([]string, error) {
-	// Atlas opens the dev database through database/sql by the URL's scheme.
-	registerPostgres.Do(func() { sql.Register("postgres", stdlib.GetDefaultDriver()) })
+	// Atlas opens the dev database through database/sql by the URL's scheme;
+	// lib/pq (a dependency of River's database/sql driver) usually registers
+	// "postgres" already.
+	registerPostgres.Do(func() {
+		if !slices.Contains(sql.Drivers(), "postgres") {
+			sql.Register("postgres", stdlib.GetDefaultDriver())
+		}
+	})
 	scratchURL, drop, err := ScratchDatabase(ctx, devURL)
 	if err != nil {
 		return nil, err

@@ -1,0 +1,133 @@
+package config_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/reelview/reelview/config"
+)
+
+func TestDefaults(t *testing.T) {
+	t.Parallel()
+	c := config.Default()
+	if !c.Embedded() || c.HTTP.Addr != ":8080" || c.DataDir != "./data" || c.Auth.BcryptCost != 12 ||
+		c.Auth.AccessTokenTTL != 30*time.Minute || c.Auth.RefreshTokenTTL != 168*time.Hour ||
+		c.HTTP.BodyLimit != 1<<20 || c.Log.Format != "console" || c.Log.Level != "info" ||
+		c.TMDB.BaseURL != "https://api.themoviedb.org/3" || !c.SeedDemo() {
+		t.Errorf("unexpected defaults: %+v", c)
+	}
+	if c.RateLimit.Default != (config.Rate{Requests: 300, Period: time.Minute}) {
+		t.Errorf("RATE_LIMIT_DEFAULT = %v", c.RateLimit.Default)
+	}
+	if tc := config.ForTest(); tc.Auth.BcryptCost != 4 {
+		t.Errorf("APP_ENV=test bcrypt cost = %d, want 4", tc.Auth.BcryptCost)
+	}
+}
+
+func TestProductionSwitches(t *testing.T) {
+	t.Parallel()
+	c, err := config.FromMap(map[string]string{
+		"APP_ENV":      "production",
+		"DATABASE_URL": "postgres://u:p@db:5432/reelview?sslmode=disable",
+		"REDIS_URL":    "redis://redis:6379/0",
+		"JWT_SECRET":   strings.Repeat("s", 32),
+		"BCRYPT_COST":  "13",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Embedded() || c.SeedDemo() || c.Log.Format != "json" || c.Auth.BcryptCost != 13 {
+		t.Errorf("production config: %+v", c)
+	}
+}
+
+func TestInvalidValuesAreAllReported(t *testing.T) {
+	t.Parallel()
+	_, err := config.FromMap(map[string]string{
+		"APP_ENV":            "production",
+		"DATABASE_URL":       "mysql://root:secret@db/reelview",
+		"REDIS_URL":          "localhost:6379",
+		"JWT_SECRET":         "short",
+		"LOG_LEVEL":          "verbose",
+		"LOG_FORMAT":         "xml",
+		"BCRYPT_COST":        "8",
+		"CORS_ALLOW_ORIGINS": "https://ok.example,not a url",
+		"TRUSTED_PROXIES":    "10.0.0.0/8,proxy.local",
+		"HTTP_ADDR":          "8080",
+		"TMDB_BASE_URL":      "ftp://tmdb",
+	})
+	if err == nil {
+		t.Fatal("want an error")
+	}
+	lines := strings.Split(err.Error(), "\n")
+	want := []string{"BCRYPT_COST:", "CORS_ALLOW_ORIGINS:", "DATABASE_URL:", "HTTP_ADDR:", "JWT_SECRET:",
+		"LOG_FORMAT:", "LOG_LEVEL:", "REDIS_URL:", "TMDB_BASE_URL:", "TRUSTED_PROXIES:"}
+	if len(lines) != len(want) {
+		t.Fatalf("got %d lines, want %d (one per bad value):\n%s", len(lines), len(want), err)
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(lines[i], w) {
+			t.Errorf("line %d = %q, want prefix %q", i, lines[i], w)
+		}
+	}
+	if strings.Contains(err.Error(), "secret") {
+		t.Errorf("a password leaked into the message: %s", err)
+	}
+}
+
+func TestParseErrorsNameTheVariable(t *testing.T) {
+	t.Parallel()
+	_, err := config.FromMap(map[string]string{
+		"ACCESS_TOKEN_TTL":   "thirty minutes",
+		"HTTP_BODY_LIMIT":    "1MB",
+		"RATE_LIMIT_AUTH":    "ten per minute",
+		"RATE_LIMIT_ENABLED": "sure",
+	})
+	if err == nil {
+		t.Fatal("want an error")
+	}
+	for _, name := range []string{"ACCESS_TOKEN_TTL: must be a duration", "HTTP_BODY_LIMIT: must be a whole number",
+		"RATE_LIMIT_AUTH: want requests/period", "RATE_LIMIT_ENABLED: must be true or false"} {
+		if !strings.Contains(err.Error(), name) {
+			t.Errorf("error lacks %q:\n%s", name, err)
+		}
+	}
+	if strings.Contains(err.Error(), "parse error on field") {
+		t.Errorf("library wording leaked: %s", err)
+	}
+}
+
+func TestProductionRequiresLongSecret(t *testing.T) {
+	t.Parallel()
+	_, err := config.FromMap(map[string]string{"APP_ENV": "production", "JWT_SECRET": strings.Repeat("s", 31)})
+	if err == nil || !strings.Contains(err.Error(), "JWT_SECRET: must be at least 32 bytes") {
+		t.Fatalf("err = %v", err)
+	}
+	_, err = config.FromMap(map[string]string{"APP_ENV": "production"})
+	if err == nil || !strings.Contains(err.Error(), "JWT_SECRET") {
+		t.Fatalf("production without JWT_SECRET: err = %v", err)
+	}
+}
+
+func TestDotEnvFile(t *testing.T) {
+	// Not parallel: Load reads the process environment.
+	dir := t.TempDir()
+	file := filepath.Join(dir, ".env")
+	if err := os.WriteFile(file, []byte("HTTP_ADDR=:9999\nLOG_LEVEL=debug\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("LOG_LEVEL", "warn") // the environment wins over the file
+	c, err := config.Load(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.HTTP.Addr != ":9999" || c.Log.Level != "warn" {
+		t.Errorf("addr %q level %q", c.HTTP.Addr, c.Log.Level)
+	}
+	if _, err := config.Load(filepath.Join(dir, "missing.env")); err != nil {
+		t.Errorf("a missing .env must be fine: %v", err)
+	}
+}

@@ -101,4 +101,9 @@ func New(p params) (*Client, error) {
 }
 
 // Module provides the River client.
-var Module = fx.Module("jobs", fx.Provide(New))
+var Module = fx.Module("jobs",
+	fx.Provide(New),
+	// Build the client even when no module asks for it, so that registered
+	// workers and periodic jobs always run.
+	fx.Invoke(func(*Client) {}),
+)

@@ -248,7 +248,8 @@ func TestGracefulShutdown(t *testing.T) {
 	if r.err != nil || r.status != 200 {
 		t.Fatalf("in-flight request: status %d, err %v; want 200", r.status, r.err)
 	}
-	if _, err := http.Get(base + "/health"); err == nil {
+	if res, err := http.Get(base + "/health"); err == nil {
+		res.Body.Close()
 		t.Error("server still accepts connections after stop")
 	}
 }

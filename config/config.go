@@ -57,17 +57,18 @@ type HTTP struct {
 	ReadTimeout     time.Duration `env:"HTTP_READ_TIMEOUT" envDefault:"10s"`
 	WriteTimeout    time.Duration `env:"HTTP_WRITE_TIMEOUT" envDefault:"30s"`
 	IdleTimeout     time.Duration `env:"HTTP_IDLE_TIMEOUT" envDefault:"60s"`
-	RequestTimeout  time.Duration `env:"HTTP_REQUEST_TIMEOUT" envDefault:"15s"`
+	RequestTimeout  time.Duration `env:"HTTP_REQUEST_TIMEOUT" envDefault:"10s"`
 	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"20s"`
 	CORSOrigins     []string      `env:"CORS_ALLOW_ORIGINS" envSeparator:","`
 	TrustedProxies  []string      `env:"TRUSTED_PROXIES" envSeparator:","`
-	PublicURL       string        `env:"PUBLIC_URL"`
 }
 
 // Database selects PostgreSQL (URL set) or the embedded SQLite file (URL empty).
 type Database struct {
-	URL          string        `env:"DATABASE_URL"`
-	MaxConns     int           `env:"DATABASE_MAX_CONNS" envDefault:"20"`
+	URL      string `env:"DATABASE_URL"`
+	MaxConns int    `env:"DATABASE_MAX_CONNS" envDefault:"20"`
+	// QueryTimeout bounds connecting and, on PostgreSQL, every statement
+	// (statement_timeout).
 	QueryTimeout time.Duration `env:"DATABASE_TIMEOUT" envDefault:"5s"`
 	// AutoMigrate applies pending migrations at start-up (serve --migrate).
 	AutoMigrate bool `env:"-"`
@@ -339,11 +340,7 @@ func (c Config) Validate() error {
 	for name, raw := range map[string]string{
 		"TMDB_BASE_URL": c.TMDB.BaseURL, "GOOGLE_JWKS_URL": c.Google.JWKSURL,
 		"FIREBASE_JWKS_URL": c.Firebase.JWKSURL, "FCM_ENDPOINT": c.Firebase.FCMEndpoint,
-		"PUBLIC_URL": c.HTTP.PublicURL,
 	} {
-		if raw == "" && name == "PUBLIC_URL" {
-			continue
-		}
 		if u, err := url.Parse(raw); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			bad(name, "must be an http(s) URL, got %q", raw)
 		}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -91,6 +92,9 @@ func openPostgres(ctx context.Context, c config.Database) (*DB, error) {
 	if pc.ConnConfig.ConnectTimeout == 0 || pc.ConnConfig.ConnectTimeout > c.QueryTimeout {
 		pc.ConnConfig.ConnectTimeout = c.QueryTimeout
 	}
+	// A server-side bound on every statement; migrations lift it for their
+	// own transactions. Requests as a whole are bounded by HTTP_REQUEST_TIMEOUT.
+	pc.ConnConfig.RuntimeParams["statement_timeout"] = strconv.FormatInt(c.QueryTimeout.Milliseconds(), 10)
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
 		return nil, fmt.Errorf("database: %w", err)

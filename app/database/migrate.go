@@ -18,7 +18,7 @@ import (
 	"github.com/reelview/reelview/migrations"
 )
 
-// migrateLockID is the pg_advisory_lock key that serialises `migrate up`
+// migrateLockID is the pg_advisory_lock key that serializes `migrate up`
 // across replicas ("reelview" in ASCII).
 const migrateLockID int64 = 0x7265656c76696577
 
@@ -125,6 +125,11 @@ func Up(ctx context.Context, db *DB, log *zap.Logger) ([]string, error) {
 	for {
 		var name string
 		err := inTx(ctx, db.SQL, func(tx *sql.Tx) error {
+			// Building an index on a large table may take longer than the
+			// statement timeout that requests run under.
+			if _, err := tx.ExecContext(ctx, `SET LOCAL statement_timeout = 0`); err != nil {
+				return err
+			}
 			ex, err := executor(ctx, tx, dir)
 			if err != nil {
 				return err

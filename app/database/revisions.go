@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -133,6 +132,3 @@ func (r *revisions) DeleteRevision(ctx context.Context, version string) error {
 	_, err := r.q.ExecContext(ctx, `DELETE FROM `+RevisionsTable+` WHERE version = $1`, version)
 	return err
 }
-
-// errNoRevisionsTable tells a database that was never migrated.
-var errNoRevisionsTable = errors.New("no revisions table")

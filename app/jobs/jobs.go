@@ -90,7 +90,7 @@ func New(p params) (*Client, error) {
 		},
 		OnStop: func(ctx context.Context) error {
 			// Let running jobs finish until the stop deadline, then cancel them;
-			// cancelled jobs are retried by River later, nothing is lost.
+			// canceled jobs are retried by River later, nothing is lost.
 			if err := client.Stop(ctx); err != nil {
 				return client.StopAndCancel(context.Background())
 			}

@@ -33,8 +33,8 @@ func (d Document) WriteTo(dir string) error {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(dir, "openapi.json"), d.JSON, 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "openapi.json"), d.JSON, 0o644); err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(dir, "openapi.yaml"), d.YAML, 0o600)
+	return os.WriteFile(filepath.Join(dir, "openapi.yaml"), d.YAML, 0o644)
 }

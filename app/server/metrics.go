@@ -110,4 +110,5 @@ func (j *jobsCollector) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstMetric(jobsDesc, prometheus.GaugeValue, n, state)
 		}
 	}
+	_ = rows.Err() // a partial scrape is still a valid one
 }

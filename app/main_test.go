@@ -217,6 +217,7 @@ func TestGracefulShutdown(t *testing.T) {
 	t.Parallel()
 	cfg := apptest.Config(t)
 	cfg.HTTP.Addr = "127.0.0.1:0"
+	cfg.Log.Level = "error"
 	var srv *server.Server
 	app := fx.New(serveOptions(cfg), fx.NopLogger, fx.Populate(&srv),
 		fx.Provide(server.AsRoutes(func() slowRoutes { return slowRoutes{} })))

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -104,11 +105,18 @@ func openPostgres(ctx context.Context, c config.Database) (*DB, error) {
 	return &DB{Dialect: dialect.Postgres, SQL: db, Pool: pool, Ent: ent.NewClient(ent.Driver(drv))}, nil
 }
 
+var schemaCreate sync.Mutex
+
 // Prepare readies the schema at start-up. SQLite gets ent's auto-migration
 // and River's tables. PostgreSQL is never changed implicitly: start-up fails
 // when migrations are pending, unless autoMigrate applies them first.
 func Prepare(ctx context.Context, db *DB, autoMigrate bool, log *zap.Logger) error {
 	if !db.Postgres() {
+		// ent's auto-migration mutates the generated package-level table
+		// descriptions, so two databases of one process (parallel tests)
+		// must not run it at the same time.
+		schemaCreate.Lock()
+		defer schemaCreate.Unlock()
 		if err := db.Ent.Schema.Create(ctx); err != nil {
 			return fmt.Errorf("database: create SQLite schema: %w", err)
 		}

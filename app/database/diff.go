@@ -50,6 +50,8 @@ func Diff(ctx context.Context, devURL, dirPath, name string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	schemaCreate.Lock() // see Prepare: ent's migration engine shares package state
+	defer schemaCreate.Unlock()
 	err = entmigrate.NamedDiff(ctx, scratchURL, name,
 		schema.WithDir(dir),
 		schema.WithFormatter(atlasmigrate.DefaultFormatter),

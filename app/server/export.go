@@ -28,13 +28,14 @@ func Export(api huma.API) (Document, error) {
 	return Document{JSON: append(j, '\n'), YAML: y}, nil
 }
 
-// WriteTo writes openapi.json and openapi.yaml into dir.
+// WriteTo writes openapi.json and openapi.yaml into dir. They are public
+// documentation, committed to the repository, hence world-readable.
 func (d Document) WriteTo(dir string) error {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(dir, "openapi.json"), d.JSON, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "openapi.json"), d.JSON, 0o644); err != nil { //nolint:gosec // public docs
 		return err
 	}
-	return os.WriteFile(filepath.Join(dir, "openapi.yaml"), d.YAML, 0o644)
+	return os.WriteFile(filepath.Join(dir, "openapi.yaml"), d.YAML, 0o644) //nolint:gosec // public docs
 }

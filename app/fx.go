@@ -15,11 +15,13 @@ import (
 	"github.com/reelview/reelview/app/seed"
 	"github.com/reelview/reelview/app/server"
 	"github.com/reelview/reelview/config"
+	"github.com/reelview/reelview/modules/auth"
 	"github.com/reelview/reelview/modules/contents"
 )
 
 // featureModules are the self-contained feature modules of Reelview.
 var featureModules = fx.Options(
+	auth.Module,
 	contents.Module,
 )
 

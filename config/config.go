@@ -106,7 +106,9 @@ type RateLimit struct {
 	// Default applies to every request, per client IP.
 	Default Rate `env:"RATE_LIMIT_DEFAULT" envDefault:"300/1m"`
 	// Auth applies to sign-up, login and other credential routes, per client IP.
-	Auth Rate `env:"RATE_LIMIT_AUTH" envDefault:"10/1m"`
+	Auth Rate `env:"RATE_LIMIT_AUTH" envDefault:"20/1m"`
+	// LoginAccount applies to login attempts per account (email), from any IP.
+	LoginAccount Rate `env:"RATE_LIMIT_LOGIN_ACCOUNT" envDefault:"10/15m"`
 }
 
 // Jobs configures the River job queue.

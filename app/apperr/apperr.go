@@ -5,6 +5,7 @@ package apperr
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Kind classifies an error; app/server maps each Kind to one HTTP status.
@@ -39,6 +40,8 @@ type Error struct {
 	Message string   // human-readable, safe to show
 	Details []Detail // e.g. per-field problems
 	Err     error    // cause: logged, never sent
+	// RetryAfter, when set, is sent as the Retry-After header (429, 503).
+	RetryAfter time.Duration
 }
 
 // New returns an error of the given kind, code and message.
@@ -100,6 +103,13 @@ var (
 	ErrPayloadTooLarge = New(TooLarge, "PAYLOAD_TOO_LARGE", "The request body is too large.")
 	ErrInternal        = New(Internal, "INTERNAL_SERVER_ERROR", "Internal server error.")
 )
+
+// RateLimited returns a TOO_MANY_REQUESTS error asking to retry after d.
+func RateLimited(d time.Duration) *Error {
+	c := *ErrTooManyRequests
+	c.RetryAfter = d
+	return &c
+}
 
 // Validation returns a VALIDATION_FAILED error for one field.
 func Validation(field, reason string) *Error {

@@ -3,8 +3,10 @@ package server
 import (
 	"context"
 	"errors"
+	"math"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -25,6 +27,16 @@ type ErrorBody struct {
 	Code      string          `json:"code" example:"RESOURCE_NOT_FOUND" doc:"Stable machine-readable error code." enum:"BAD_REQUEST,VALIDATION_FAILED,UNAUTHORIZED,TOKEN_EXPIRED,TOKEN_INVALID,INVALID_CREDENTIALS,FORBIDDEN,ACCOUNT_BLOCKED,RESOURCE_NOT_FOUND,METHOD_NOT_ALLOWED,DUPLICATE_RESOURCE,PAYLOAD_TOO_LARGE,UNSUPPORTED_MEDIA_TYPE,TOO_MANY_REQUESTS,INTERNAL_SERVER_ERROR,UPSTREAM_ERROR,SERVICE_UNAVAILABLE,UPSTREAM_TIMEOUT"`
 	Message   string          `json:"message" example:"content 99999 not found" doc:"Human-readable explanation, safe to show."`
 	Details   []apperr.Detail `json:"details" nullable:"true" doc:"Per-field problems of a VALIDATION_FAILED error, otherwise null."`
+
+	retryAfter time.Duration // sent as the Retry-After header
+}
+
+// retryAfterHeader is the Retry-After value of the body, "" when none.
+func (b *ErrorBody) retryAfterHeader() string {
+	if b.retryAfter <= 0 {
+		return ""
+	}
+	return strconv.Itoa(int(math.Ceil(b.retryAfter.Seconds())))
 }
 
 // Error implements error.
@@ -92,6 +104,7 @@ func errorBody(ctx context.Context, path string, status int, msg string, errs ..
 		switch {
 		case errors.As(err, &ae):
 			b.Status, b.Code, b.Message, b.Details = statusOfKind[ae.Kind], ae.Code, ae.Message, ae.Details
+			b.retryAfter = ae.RetryAfter
 			cause = ae.Err
 		case errors.As(err, &he):
 			b.Details = append(b.Details, detailOf(he))
@@ -154,7 +167,11 @@ func installHumaHooks() {
 			return errorBody(context.Background(), "", s, msg, errs...)
 		}
 		huma.NewErrorWithContext = func(hc huma.Context, s int, msg string, errs ...error) huma.StatusError {
-			return errorBody(hc.Context(), hc.URL().Path, s, msg, errs...)
+			b := errorBody(hc.Context(), hc.URL().Path, s, msg, errs...)
+			if v := b.retryAfterHeader(); v != "" {
+				hc.SetHeader("Retry-After", v)
+			}
+			return b
 		}
 	})
 }
@@ -172,6 +189,9 @@ func errorHandler(c *fiber.Ctx, err error) error {
 }
 
 func writeError(c *fiber.Ctx, b *ErrorBody) error {
+	if v := b.retryAfterHeader(); v != "" {
+		c.Set(fiber.HeaderRetryAfter, v)
+	}
 	if b.Status == http.StatusMethodNotAllowed && len(c.Response().Header.Peek(fiber.HeaderAllow)) == 0 {
 		c.Set(fiber.HeaderAllow, allowedMethods(c))
 	}

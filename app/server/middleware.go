@@ -37,6 +37,15 @@ func ClientIP(c *fiber.Ctx) string {
 	return c.Context().RemoteIP().String()
 }
 
+type clientIPKey struct{}
+
+// ClientIPFromContext is ClientIP for code that has only the request's
+// context (huma handlers).
+func ClientIPFromContext(ctx context.Context) string {
+	ip, _ := ctx.Value(clientIPKey{}).(string)
+	return ip
+}
+
 type proxies []*net.IPNet
 
 func parseProxies(list []string) proxies {
@@ -102,7 +111,8 @@ func requestContext(cfg config.HTTP, log *zap.Logger, m *Metrics) fiber.Handler 
 		c.Locals(localClientIP, ip)
 
 		reqLog := log.With(zap.String("request_id", id))
-		ctx, cancel := context.WithTimeout(logging.WithLogger(context.Background(), reqLog), cfg.RequestTimeout)
+		ctx := context.WithValue(logging.WithLogger(context.Background(), reqLog), clientIPKey{}, ip)
+		ctx, cancel := context.WithTimeout(ctx, cfg.RequestTimeout)
 		defer cancel()
 		c.SetUserContext(ctx)
 

@@ -1,6 +1,8 @@
 package server
 
 import (
+	"context"
+	"fmt"
 	"math"
 	"strconv"
 	"time"
@@ -28,8 +30,9 @@ type RateLimiter struct {
 
 // Policy names modules can attach with RateLimiter.Middleware.
 const (
-	PolicyDefault = "default" // every /api/v1 request
-	PolicyAuth    = "auth"    // sign-up, login, refresh and other credential routes
+	PolicyDefault      = "default"       // every /api/v1 request, per client IP
+	PolicyAuth         = "auth"          // sign-up, login, refresh: per client IP
+	PolicyLoginAccount = "login_account" // login attempts per account (email)
 )
 
 // NewRateLimiter builds the limiter with the configured policies.
@@ -39,37 +42,76 @@ func NewRateLimiter(rdb *cache.Redis, c config.RateLimit) *RateLimiter {
 		rdb:     rdb,
 		enabled: c.Enabled,
 		policies: map[string]config.Rate{
-			PolicyDefault: c.Default,
-			PolicyAuth:    c.Auth,
+			PolicyDefault:      c.Default,
+			PolicyAuth:         c.Auth,
+			PolicyLoginAccount: c.LoginAccount,
 		},
 	}
 }
 
-// allow takes one request of the policy's budget for key and sets the
-// RateLimit-* headers. failOpen decides what a Redis failure means.
-func (r *RateLimiter) allow(c *fiber.Ctx, policy, key string, failOpen bool) error {
-	rate, ok := r.policies[policy]
-	if !r.enabled || !ok {
+// Decision is the outcome of one request against a policy.
+type Decision struct {
+	Allowed    bool
+	Limit      int
+	Remaining  int
+	RetryAfter time.Duration // when not allowed: how long until one more request is
+	ResetAfter time.Duration // until the whole budget is back
+}
+
+// Err is nil when the request is allowed, else a TOO_MANY_REQUESTS error
+// carrying Retry-After.
+func (d Decision) Err() error {
+	if d.Allowed {
 		return nil
 	}
+	return apperr.RateLimited(d.RetryAfter)
+}
+
+// Headers calls set for each RateLimit-* header of the decision.
+func (d Decision) Headers(set func(key, value string)) {
+	if d.Limit == 0 {
+		return
+	}
+	set("RateLimit-Limit", strconv.Itoa(d.Limit))
+	set("RateLimit-Remaining", strconv.Itoa(d.Remaining))
+	set("RateLimit-Reset", strconv.Itoa(ceilSeconds(d.ResetAfter)))
+}
+
+// Take spends one request of the policy's budget for key (a client IP, an
+// account …). The error is a Redis failure, wrapped as SERVICE_UNAVAILABLE.
+// An unknown policy or a disabled limiter allows everything.
+func (r *RateLimiter) Take(ctx context.Context, policy, key string) (Decision, error) {
+	rate, ok := r.policies[policy]
+	if !r.enabled || !ok {
+		return Decision{Allowed: true}, nil
+	}
 	limit := redis_rate.Limit{Rate: rate.Requests, Burst: rate.Requests, Period: rate.Period}
-	res, err := r.limiter.Allow(c.UserContext(), r.rdb.Key("rl", policy, key), limit)
+	res, err := r.limiter.Allow(ctx, r.rdb.Key("rl", policy, key), limit)
+	if err != nil {
+		return Decision{}, apperr.ErrUnavailable.Wrap(fmt.Errorf("rate limiter: %w", err))
+	}
+	d := Decision{Allowed: res.Allowed > 0, Limit: rate.Requests, Remaining: res.Remaining,
+		ResetAfter: res.ResetAfter}
+	if !d.Allowed {
+		d.RetryAfter = max(time.Second, res.RetryAfter)
+	}
+	return d, nil
+}
+
+// allow applies a policy to the request's client IP and sets the headers.
+// failOpen decides what a Redis failure means.
+func (r *RateLimiter) allow(c *fiber.Ctx, policy string, failOpen bool) error {
+	d, err := r.Take(c.UserContext(), policy, ClientIP(c))
 	if err != nil {
 		logging.From(c.UserContext(), zap.NewNop()).Warn("rate limiter unavailable",
 			zap.String("policy", policy), zap.Error(err))
 		if failOpen {
 			return nil
 		}
-		return apperr.ErrUnavailable.Wrap(err)
+		return err
 	}
-	c.Set("RateLimit-Limit", strconv.Itoa(rate.Requests))
-	c.Set("RateLimit-Remaining", strconv.Itoa(res.Remaining))
-	c.Set("RateLimit-Reset", strconv.Itoa(ceilSeconds(res.ResetAfter)))
-	if res.Allowed == 0 {
-		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(max(1, ceilSeconds(res.RetryAfter))))
-		return apperr.ErrTooManyRequests
-	}
-	return nil
+	d.Headers(func(k, v string) { c.Set(k, v) })
+	return d.Err()
 }
 
 func ceilSeconds(d time.Duration) int {
@@ -83,7 +125,7 @@ func ceilSeconds(d time.Duration) int {
 // outage lets requests through (logged): browsing must not depend on it.
 func (r *RateLimiter) global() fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		if err := r.allow(c, PolicyDefault, ClientIP(c), true); err != nil {
+		if err := r.allow(c, PolicyDefault, true); err != nil {
 			return err
 		}
 		return c.Next()
@@ -96,7 +138,7 @@ func (r *RateLimiter) global() fiber.Handler {
 func (r *RateLimiter) Middleware(api huma.API, policy string) func(huma.Context, func(huma.Context)) {
 	return func(hc huma.Context, next func(huma.Context)) {
 		c := humafiber.Unwrap(hc)
-		if err := r.allow(c, policy, ClientIP(c), false); err != nil {
+		if err := r.allow(c, policy, false); err != nil {
 			_ = huma.WriteErr(api, hc, 0, "", err)
 			return
 		}

@@ -1,0 +1,204 @@
+package auth
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/reelview/reelview/app/server"
+)
+
+// Handler serves the auth operations.
+type Handler struct {
+	svc     *Service
+	guard   *Guard
+	limiter *server.RateLimiter
+}
+
+// NewHandler returns the auth HTTP handler.
+func NewHandler(svc *Service, g *Guard, l *server.RateLimiter) *Handler {
+	return &Handler{svc: svc, guard: g, limiter: l}
+}
+
+// Register implements server.Routes.
+func (h *Handler) Register(api huma.API) {
+	g := server.Group(api, "Auth")
+	throttled := huma.Middlewares{h.limiter.Middleware(api, server.PolicyAuth)}
+
+	huma.Register(g, huma.Operation{
+		OperationID:   "signup",
+		Method:        http.MethodPost,
+		Path:          "/auth/signup",
+		Summary:       "Create an account",
+		Description:   "Creates an account with an email (stored lower-case, unique regardless of case), a password of 8–72 bytes that is not among the 10,000 most common passwords, and a nickname of 2–30 characters (unique). Sign in afterwards with POST /auth/login. Rate-limited per client IP.",
+		DefaultStatus: http.StatusCreated,
+		Middlewares:   throttled,
+		Errors:        []int{http.StatusConflict},
+	}, h.signup)
+	huma.Register(g, huma.Operation{
+		OperationID: "login",
+		Method:      http.MethodPost,
+		Path:        "/auth/login",
+		Summary:     "Sign in",
+		Description: "Exchanges an email and password for an access token (a JWT, sent as `Authorization: Bearer <token>`, valid 30 minutes by default) and a refresh token (valid 7 days, single use: see POST /auth/refresh). A wrong email and a wrong password get the same 401 INVALID_CREDENTIALS; a blocked account gets 403 ACCOUNT_BLOCKED. Attempts are rate-limited per client IP and per account.",
+		Middlewares: throttled,
+		Errors:      []int{http.StatusUnauthorized, http.StatusForbidden},
+	}, h.login)
+	huma.Register(g, huma.Operation{
+		OperationID: "refresh-token",
+		Method:      http.MethodPost,
+		Path:        "/auth/refresh",
+		Summary:     "Refresh the token pair",
+		Description: "Exchanges a refresh token for a new access and refresh token of the same session. The presented refresh token dies. Presenting a refresh token that was already exchanged ends the whole session (it was probably stolen) and answers 401 TOKEN_INVALID; of two concurrent exchanges of one token only one succeeds.",
+		Middlewares: throttled,
+		Errors:      []int{http.StatusUnauthorized, http.StatusForbidden},
+	}, h.refresh)
+	huma.Register(g, h.guard.User(api, huma.Operation{
+		OperationID:   "logout",
+		Method:        http.MethodPost,
+		Path:          "/auth/logout",
+		Summary:       "Sign out",
+		Description:   "Ends the caller's session at once: its refresh token dies and the access token used for this call is refused from now on.",
+		DefaultStatus: http.StatusNoContent,
+	}), h.logout)
+	huma.Register(g, h.guard.User(api, huma.Operation{
+		OperationID:   "logout-all",
+		Method:        http.MethodPost,
+		Path:          "/auth/logout-all",
+		Summary:       "Sign out everywhere",
+		Description:   "Ends every session of the caller, on every device.",
+		DefaultStatus: http.StatusNoContent,
+	}), h.logoutAll)
+	huma.Register(g, h.guard.User(api, huma.Operation{
+		OperationID: "list-sessions",
+		Method:      http.MethodGet,
+		Path:        "/auth/sessions",
+		Summary:     "List my sessions",
+		Description: "The caller's active sessions, most recently used first, with the one of this request marked `current`.",
+	}), h.listSessions)
+	huma.Register(g, h.guard.User(api, huma.Operation{
+		OperationID:   "end-session",
+		Method:        http.MethodDelete,
+		Path:          "/auth/sessions/{id}",
+		Summary:       "End one of my sessions",
+		Description:   "Ends one of the caller's sessions (e.g. a lost phone). Another user's session id answers 404, like an unknown one.",
+		DefaultStatus: http.StatusNoContent,
+		Errors:        []int{http.StatusNotFound},
+	}), h.endSession)
+}
+
+type signupInput struct {
+	Body struct {
+		Email    string `json:"email" maxLength:"254" example:"ada@example.com" doc:"Stored lower-case."`
+		Password string `json:"password" maxLength:"72" example:"correct horse battery staple" doc:"8–72 bytes; not one of the 10,000 most common passwords."`
+		Nickname string `json:"nickname" maxLength:"60" example:"ada" doc:"2–30 characters, unique."`
+	}
+}
+
+type userOutput struct{ Body User }
+
+func (h *Handler) signup(ctx context.Context, in *signupInput) (*userOutput, error) {
+	u, err := h.svc.Signup(ctx, Signup{Email: in.Body.Email, Password: in.Body.Password, Nickname: in.Body.Nickname})
+	if err != nil {
+		return nil, err
+	}
+	return &userOutput{Body: u}, nil
+}
+
+// TokenPair is the answer of login and refresh.
+type TokenPair struct {
+	AccessToken  string `json:"access_token" example:"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI0MiJ9.c2ln"`
+	RefreshToken string `json:"refresh_token" example:"42.VGhpc0lzQVNlc3Npb24.cmFuZG9tLXNlY3JldC1vZi0yNTYtYml0cy1iYXNlNjR1cmw"`
+	TokenType    string `json:"token_type" enum:"Bearer" example:"Bearer"`
+	ExpiresIn    int    `json:"expires_in" example:"1800" doc:"Seconds until the access token expires."`
+}
+
+type pairOutput struct{ Body TokenPair }
+
+func pairOut(p Pair) *pairOutput {
+	return &pairOutput{Body: TokenPair{AccessToken: p.AccessToken, RefreshToken: p.RefreshToken,
+		TokenType: "Bearer", ExpiresIn: int(p.ExpiresIn / time.Second)}}
+}
+
+type loginInput struct {
+	UserAgent string `header:"User-Agent"`
+	Body      struct {
+		Email    string `json:"email" maxLength:"254" example:"ada@example.com"`
+		Password string `json:"password" maxLength:"1024" example:"correct horse battery staple"`
+	}
+}
+
+func (h *Handler) login(ctx context.Context, in *loginInput) (*pairOutput, error) {
+	p, err := h.svc.Login(ctx, in.Body.Email, in.Body.Password, Meta{UserAgent: in.UserAgent, IP: server.ClientIPFromContext(ctx)})
+	if err != nil {
+		return nil, err
+	}
+	return pairOut(p), nil
+}
+
+type refreshInput struct {
+	UserAgent string `header:"User-Agent"`
+	Body      struct {
+		RefreshToken string `json:"refresh_token" maxLength:"256" example:"42.VGhpc0lzQVNlc3Npb24.cmFuZG9tLXNlY3JldC1vZi0yNTYtYml0cy1iYXNlNjR1cmw"`
+	}
+}
+
+func (h *Handler) refresh(ctx context.Context, in *refreshInput) (*pairOutput, error) {
+	p, err := h.svc.Refresh(ctx, in.Body.RefreshToken, Meta{UserAgent: in.UserAgent, IP: server.ClientIPFromContext(ctx)})
+	if err != nil {
+		return nil, err
+	}
+	return pairOut(p), nil
+}
+
+func (h *Handler) logout(ctx context.Context, _ *struct{}) (*struct{}, error) {
+	p, _ := Caller(ctx)
+	return nil, h.svc.Logout(ctx, p)
+}
+
+func (h *Handler) logoutAll(ctx context.Context, _ *struct{}) (*struct{}, error) {
+	p, _ := Caller(ctx)
+	return nil, h.svc.LogoutAll(ctx, p)
+}
+
+// SessionView is one session in GET /auth/sessions.
+type SessionView struct {
+	ID         string    `json:"id" example:"VGhpc0lzQVNlc3Npb24"`
+	CreatedAt  time.Time `json:"created_at"`
+	LastUsedAt time.Time `json:"last_used_at"`
+	UserAgent  string    `json:"user_agent" example:"Reelview/2.3 (iPhone; iOS 18.1)"`
+	IP         string    `json:"ip" example:"203.0.113.7"`
+	Current    bool      `json:"current" doc:"The session of this request."`
+}
+
+type sessionsOutput struct {
+	Body struct {
+		Items []SessionView `json:"items"`
+	}
+}
+
+func (h *Handler) listSessions(ctx context.Context, _ *struct{}) (*sessionsOutput, error) {
+	p, _ := Caller(ctx)
+	list, err := h.svc.Sessions(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	out := &sessionsOutput{}
+	out.Body.Items = make([]SessionView, len(list))
+	for i, s := range list {
+		out.Body.Items[i] = SessionView{ID: s.ID, CreatedAt: s.CreatedAt, LastUsedAt: s.LastUsedAt,
+			UserAgent: s.UserAgent, IP: s.IP, Current: s.ID == p.SessionID}
+	}
+	return out, nil
+}
+
+type sessionInput struct {
+	ID string `path:"id" maxLength:"64" doc:"A session id from GET /auth/sessions."`
+}
+
+func (h *Handler) endSession(ctx context.Context, in *sessionInput) (*struct{}, error) {
+	p, _ := Caller(ctx)
+	return nil, h.svc.EndSession(ctx, p, in.ID)
+}

@@ -1,0 +1,92 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/trustelem/zxcvbn/frequency"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/reelview/reelview/app/apperr"
+	"github.com/reelview/reelview/config"
+)
+
+// Password length bounds in bytes: bcrypt ignores everything after 72 bytes,
+// so a longer password would silently be cut.
+const (
+	MinPasswordBytes = 8
+	MaxPasswordBytes = 72
+	commonPasswords  = 10000
+)
+
+var (
+	commonOnce sync.Once
+	common     map[string]struct{}
+)
+
+// isCommon reports whether p is among the 10,000 most common passwords of the
+// list zxcvbn ships (case-insensitive).
+func isCommon(p string) bool {
+	commonOnce.Do(func() {
+		list := frequency.FrequencyLists["passwords"]
+		common = make(map[string]struct{}, commonPasswords)
+		for _, w := range list[:min(commonPasswords, len(list))] {
+			common[w] = struct{}{}
+		}
+	})
+	_, ok := common[strings.ToLower(p)]
+	return ok
+}
+
+// ValidatePassword checks the password rules of API.md and says which one
+// failed, as a VALIDATION_FAILED error on field.
+func ValidatePassword(field, p string) error {
+	switch {
+	case len(p) < MinPasswordBytes:
+		return apperr.Validation(field, fmt.Sprintf("must be at least %d bytes long", MinPasswordBytes))
+	case len(p) > MaxPasswordBytes:
+		return apperr.Validation(field, fmt.Sprintf("must be at most %d bytes long", MaxPasswordBytes))
+	case isCommon(p):
+		return apperr.Validation(field, "is one of the 10,000 most common passwords; choose a less guessable one")
+	}
+	return nil
+}
+
+// Hasher hashes and checks passwords with bcrypt at the configured cost.
+type Hasher struct {
+	cost  int
+	dummy []byte // compared against for unknown accounts: same work, no timing oracle
+}
+
+// NewHasher returns a hasher at the configured cost.
+func NewHasher(c config.Auth) (*Hasher, error) {
+	dummy, err := bcrypt.GenerateFromPassword([]byte("reelview-timing-equaliser"), c.BcryptCost)
+	if err != nil {
+		return nil, fmt.Errorf("auth: bcrypt: %w", err)
+	}
+	return &Hasher{cost: c.BcryptCost, dummy: dummy}, nil
+}
+
+// Hash returns the bcrypt hash of p.
+func (h *Hasher) Hash(_ context.Context, p string) (string, error) {
+	b, err := bcrypt.GenerateFromPassword([]byte(p), h.cost)
+	if err != nil {
+		return "", fmt.Errorf("auth: hash password: %w", err)
+	}
+	return string(b), nil
+}
+
+// Check reports whether p matches hash. An empty hash (an account without a
+// password, or no account at all) is compared against a dummy hash of the same
+// cost, so that the answer takes as long as for a real account.
+func (h *Hasher) Check(hash, p string) bool {
+	if hash == "" {
+		_ = bcrypt.CompareHashAndPassword(h.dummy, []byte(p))
+		return false
+	}
+	err := bcrypt.CompareHashAndPassword([]byte(hash), []byte(p))
+	return err == nil && !errors.Is(err, bcrypt.ErrMismatchedHashAndPassword)
+}

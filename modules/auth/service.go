@@ -1,0 +1,253 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"entgo.io/ent/dialect/sql/sqlgraph"
+	"go.uber.org/zap"
+
+	"github.com/reelview/reelview/app/server"
+	"github.com/reelview/reelview/config"
+	"github.com/reelview/reelview/ent"
+	"github.com/reelview/reelview/ent/user"
+)
+
+// Service signs people up and in and manages their sessions.
+type Service struct {
+	db       *ent.Client
+	hasher   *Hasher
+	tokens   *Tokens
+	sessions *Sessions
+	limiter  *server.RateLimiter
+	log      *zap.Logger
+}
+
+// NewService returns the auth service.
+func NewService(db *ent.Client, h *Hasher, t *Tokens, s *Sessions, l *server.RateLimiter, log *zap.Logger) *Service {
+	return &Service{db: db, hasher: h, tokens: t, sessions: s, limiter: l, log: log}
+}
+
+// Signup is the input of Signup.
+type Signup struct {
+	Email, Password, Nickname string
+}
+
+// Pair is a new access and refresh token.
+type Pair struct {
+	AccessToken  string
+	RefreshToken string
+	ExpiresIn    time.Duration
+}
+
+// Signup creates an account. It returns VALIDATION_FAILED errors naming the
+// field and rule, ErrEmailTaken or ErrNicknameTaken.
+func (s *Service) Signup(ctx context.Context, in Signup) (User, error) {
+	email, err := NormalizeEmail("email", in.Email)
+	if err != nil {
+		return User{}, err
+	}
+	nick, err := ValidateNickname("nickname", in.Nickname)
+	if err != nil {
+		return User{}, err
+	}
+	if err := ValidatePassword("password", in.Password); err != nil {
+		return User{}, err
+	}
+	// Friendly answers for the common case; the unique indexes decide races.
+	if taken, err := s.db.User.Query().Where(user.Email(email)).Exist(ctx); err != nil {
+		return User{}, fmt.Errorf("auth: signup: %w", err)
+	} else if taken {
+		return User{}, ErrEmailTaken
+	}
+	if taken, err := s.db.User.Query().Where(user.Nickname(nick)).Exist(ctx); err != nil {
+		return User{}, fmt.Errorf("auth: signup: %w", err)
+	} else if taken {
+		return User{}, ErrNicknameTaken
+	}
+	hash, err := s.hasher.Hash(ctx, in.Password)
+	if err != nil {
+		return User{}, err
+	}
+	u, err := s.db.User.Create().SetEmail(email).SetNickname(nick).SetPasswordHash(hash).Save(ctx)
+	if err != nil {
+		return User{}, uniqueError(err)
+	}
+	return UserFromEnt(u), nil
+}
+
+// uniqueError turns a unique violation on users into the matching error.
+func uniqueError(err error) error {
+	if sqlgraph.IsUniqueConstraintError(err) {
+		if strings.Contains(err.Error(), "nickname") {
+			return ErrNicknameTaken
+		}
+		return ErrEmailTaken
+	}
+	return fmt.Errorf("auth: save user: %w", err)
+}
+
+// Login checks an email and password and starts a session. Unknown emails
+// cost the same bcrypt work as wrong passwords; both are
+// ErrInvalidCredentials. Blocked accounts get ErrAccountBlocked. Attempts
+// per account are rate-limited across replicas.
+func (s *Service) Login(ctx context.Context, email, password string, m Meta) (Pair, error) {
+	email = strings.ToLower(strings.TrimSpace(email))
+	d, err := s.limiter.Take(ctx, server.PolicyLoginAccount, email)
+	if err != nil {
+		return Pair{}, err
+	}
+	if err := d.Err(); err != nil {
+		return Pair{}, err
+	}
+	u, err := s.db.User.Query().Where(user.Email(email)).Only(ctx)
+	if err != nil && !ent.IsNotFound(err) {
+		return Pair{}, fmt.Errorf("auth: login: %w", err)
+	}
+	hash := ""
+	if u != nil {
+		hash = u.PasswordHash
+	}
+	if !s.hasher.Check(hash, password) || u == nil {
+		return Pair{}, ErrInvalidCredentials
+	}
+	if u.Status == user.StatusBLOCKED {
+		return Pair{}, ErrAccountBlocked
+	}
+	pair, err := s.start(ctx, u, m)
+	if err != nil {
+		return Pair{}, err
+	}
+	if err := s.db.User.UpdateOne(u).SetLastLoginAt(time.Now().UTC()).Exec(ctx); err != nil {
+		s.log.Warn("login: last_login_at not saved", zap.Error(err))
+	}
+	return pair, nil
+}
+
+// start opens a session for u and issues its first token pair.
+func (s *Service) start(ctx context.Context, u *ent.User, m Meta) (Pair, error) {
+	sid, refresh, err := s.sessions.Create(ctx, u.ID, m)
+	if err != nil {
+		return Pair{}, err
+	}
+	at, err := s.tokens.Issue(u.ID, string(u.Role), sid)
+	if err != nil {
+		return Pair{}, fmt.Errorf("auth: issue token: %w", err)
+	}
+	return Pair{AccessToken: at.Token, RefreshToken: refresh, ExpiresIn: at.ExpiresIn}, nil
+}
+
+// Refresh rotates a refresh token: the old one dies and a new pair of the
+// same session is returned, with the account's current role. A token that
+// was already rotated ends its whole session (reuse detection). Errors:
+// ErrTokenInvalid, ErrAccountBlocked.
+func (s *Service) Refresh(ctx context.Context, refresh string, m Meta) (Pair, error) {
+	uid, sid, next, err := s.sessions.Rotate(ctx, refresh, m)
+	switch {
+	case errors.Is(err, errReuse):
+		s.log.Warn("refresh token reused: session ended", zap.Int("user_id", uid), zap.String("session_id", sid))
+		return Pair{}, ErrTokenInvalid
+	case errors.Is(err, errNoMatch):
+		return Pair{}, ErrTokenInvalid
+	case err != nil:
+		return Pair{}, err
+	}
+	u, err := s.db.User.Get(ctx, uid)
+	if ent.IsNotFound(err) { // deleted meanwhile
+		_, _ = s.sessions.End(ctx, uid, sid)
+		return Pair{}, ErrTokenInvalid
+	}
+	if err != nil {
+		return Pair{}, fmt.Errorf("auth: refresh: %w", err)
+	}
+	if u.Status == user.StatusBLOCKED {
+		_ = s.sessions.EndAll(ctx, uid, "")
+		return Pair{}, ErrAccountBlocked
+	}
+	at, err := s.tokens.Issue(u.ID, string(u.Role), sid)
+	if err != nil {
+		return Pair{}, fmt.Errorf("auth: issue token: %w", err)
+	}
+	return Pair{AccessToken: at.Token, RefreshToken: next, ExpiresIn: at.ExpiresIn}, nil
+}
+
+// Logout ends the caller's session and deny-lists its access token.
+func (s *Service) Logout(ctx context.Context, p Principal) error {
+	if _, err := s.sessions.End(ctx, p.UserID, p.SessionID); err != nil {
+		return err
+	}
+	return s.sessions.Deny(ctx, p.TokenID, p.ExpiresAt)
+}
+
+// LogoutAll ends every session of the caller.
+func (s *Service) LogoutAll(ctx context.Context, p Principal) error {
+	if err := s.sessions.EndAll(ctx, p.UserID, ""); err != nil {
+		return err
+	}
+	return s.sessions.Deny(ctx, p.TokenID, p.ExpiresAt)
+}
+
+// Sessions lists the caller's sessions.
+func (s *Service) Sessions(ctx context.Context, p Principal) ([]Session, error) {
+	return s.sessions.List(ctx, p.UserID)
+}
+
+// EndSession ends one of the caller's sessions; another user's session id
+// is ErrSessionNotFound, as is an unknown one.
+func (s *Service) EndSession(ctx context.Context, p Principal, sid string) error {
+	ok, err := s.sessions.End(ctx, p.UserID, sid)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return ErrSessionNotFound
+	}
+	return nil
+}
+
+// EndSessions ends every session of uid except keep ("" for all). Other
+// modules call it when an account is blocked, deleted, demoted or changes
+// its password: the access tokens of those sessions fail on their next use.
+func (s *Service) EndSessions(ctx context.Context, uid int, keep string) error {
+	return s.sessions.EndAll(ctx, uid, keep)
+}
+
+// EnsureAdmin makes sure the account of ADMIN_EMAIL exists, is active and has
+// the ADMIN role. A new account gets ADMIN_PASSWORD; an existing one keeps
+// its password.
+func (s *Service) EnsureAdmin(ctx context.Context, c config.Auth) error {
+	if c.AdminEmail == "" {
+		return nil
+	}
+	email, err := NormalizeEmail("ADMIN_EMAIL", c.AdminEmail)
+	if err != nil {
+		return fmt.Errorf("ADMIN_EMAIL: not a valid email address")
+	}
+	u, err := s.db.User.Query().Where(user.Email(email)).Only(ctx)
+	switch {
+	case ent.IsNotFound(err):
+		hash, err := s.hasher.Hash(ctx, c.AdminPassword)
+		if err != nil {
+			return err
+		}
+		nick := "admin"
+		if n, _ := s.db.User.Query().Where(user.Nickname(nick)).Count(ctx); n > 0 {
+			nick = "admin-" + randomID(3)
+		}
+		_, err = s.db.User.Create().SetEmail(email).SetNickname(nick).SetPasswordHash(hash).
+			SetRole(user.RoleADMIN).Save(ctx)
+		if err != nil && !sqlgraph.IsUniqueConstraintError(err) { // another replica won the race
+			return fmt.Errorf("auth: create admin: %w", err)
+		}
+		s.log.Info("admin account created", zap.String("email", email))
+		return nil
+	case err != nil:
+		return fmt.Errorf("auth: ensure admin: %w", err)
+	case u.Role != user.RoleADMIN || u.Status != user.StatusACTIVE:
+		return s.db.User.UpdateOne(u).SetRole(user.RoleADMIN).SetStatus(user.StatusACTIVE).Exec(ctx)
+	}
+	return nil
+}

@@ -1,0 +1,265 @@
+package auth
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/reelview/reelview/app/cache"
+	"github.com/reelview/reelview/config"
+)
+
+// Sessions keeps sign-in sessions in Redis. Each session is a hash under
+// refresh:{user_id}:{session_id} holding the SHA-256 of its current refresh
+// token and its metadata; refresh:{user_id}:{session_id}:used remembers the
+// hashes of rotated tokens (reuse detection); sessions:{user_id} indexes the
+// session ids of a user; denied_jti:{jti} deny-lists an access token until it
+// expires. Nothing about a session lives in process memory, so any replica
+// can verify, rotate or end any session.
+type Sessions struct {
+	rdb *cache.Redis
+	ttl time.Duration
+	now func() time.Time
+}
+
+// NewSessions returns the session store.
+func NewSessions(rdb *cache.Redis, c config.Auth) *Sessions {
+	return &Sessions{rdb: rdb, ttl: c.RefreshTokenTTL, now: time.Now}
+}
+
+// Meta describes the client of a session.
+type Meta struct {
+	UserAgent string
+	IP        string
+}
+
+// Session is one sign-in session, as its owner sees it.
+type Session struct {
+	ID         string
+	CreatedAt  time.Time
+	LastUsedAt time.Time
+	UserAgent  string
+	IP         string
+}
+
+func (s *Sessions) key(uid int, sid string) string {
+	return s.rdb.Key("refresh", strconv.Itoa(uid), sid)
+}
+func (s *Sessions) usedKey(uid int, sid string) string { return s.key(uid, sid) + ":used" }
+func (s *Sessions) indexKey(uid int) string          { return s.rdb.Key("sessions", strconv.Itoa(uid)) }
+func (s *Sessions) deniedKey(jti string) string      { return s.rdb.Key("denied_jti", jti) }
+
+// refreshToken is "{user_id}.{session_id}.{secret}": opaque to clients; the
+// ids let any replica find the session, the 256-bit secret proves possession.
+func newRefreshToken(uid int, sid string) string {
+	return strconv.Itoa(uid) + "." + sid + "." + randomID(32)
+}
+
+func parseRefreshToken(tok string) (uid int, sid string, ok bool) {
+	parts := strings.Split(tok, ".")
+	if len(parts) != 3 || len(parts[2]) != 43 || len(parts[1]) != 22 || len(tok) > 128 {
+		return 0, "", false
+	}
+	uid, err := strconv.Atoi(parts[0])
+	if err != nil || uid <= 0 {
+		return 0, "", false
+	}
+	return uid, parts[1], true
+}
+
+func hashToken(tok string) string {
+	h := sha256.Sum256([]byte(tok))
+	return hex.EncodeToString(h[:])
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+// Create starts a session for uid and returns its id and refresh token.
+func (s *Sessions) Create(ctx context.Context, uid int, m Meta) (sid, refresh string, err error) {
+	sid = randomID(16)
+	refresh = newRefreshToken(uid, sid)
+	now := strconv.FormatInt(s.now().UnixMilli(), 10)
+	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.HSet(ctx, s.key(uid, sid), "hash", hashToken(refresh), "created_at", now, "last_used_at", now,
+			"user_agent", truncate(m.UserAgent, 256), "ip", m.IP)
+		p.PExpire(ctx, s.key(uid, sid), s.ttl)
+		p.SAdd(ctx, s.indexKey(uid), sid)
+		p.PExpire(ctx, s.indexKey(uid), s.ttl)
+		return nil
+	})
+	if err != nil {
+		return "", "", fmt.Errorf("auth: create session: %w", err)
+	}
+	return sid, refresh, nil
+}
+
+// rotate swaps the session's refresh token hash atomically. Results: "ok";
+// "reuse" (an already-rotated token: the session is ended); "invalid";
+// "missing" (no such session).
+var rotate = redis.NewScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return 'missing' end
+local cur = redis.call('HGET', KEYS[1], 'hash')
+if cur == ARGV[1] then
+  redis.call('HSET', KEYS[1], 'hash', ARGV[2], 'last_used_at', ARGV[3], 'user_agent', ARGV[5], 'ip', ARGV[6])
+  redis.call('SADD', KEYS[2], ARGV[1])
+  redis.call('PEXPIRE', KEYS[1], ARGV[4])
+  redis.call('PEXPIRE', KEYS[2], ARGV[4])
+  redis.call('PEXPIRE', KEYS[3], ARGV[4])
+  return 'ok'
+end
+if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then
+  redis.call('DEL', KEYS[1], KEYS[2])
+  redis.call('SREM', KEYS[3], ARGV[7])
+  return 'reuse'
+end
+return 'invalid'
+`)
+
+// Errors of Rotate.
+var (
+	errReuse   = errors.New("refresh token reused")
+	errNoMatch = errors.New("refresh token unknown")
+)
+
+// Rotate exchanges a refresh token for a new one of the same session. The
+// old token dies. Presenting an already-rotated token ends the session
+// (reuse detection) and returns errReuse; of two concurrent rotations with
+// the same token exactly one succeeds.
+func (s *Sessions) Rotate(ctx context.Context, tok string, m Meta) (uid int, sid, refresh string, err error) {
+	uid, sid, ok := parseRefreshToken(tok)
+	if !ok {
+		return 0, "", "", errNoMatch
+	}
+	refresh = newRefreshToken(uid, sid)
+	res, err := rotate.Run(ctx, s.rdb, []string{s.key(uid, sid), s.usedKey(uid, sid), s.indexKey(uid)},
+		hashToken(tok), hashToken(refresh), s.now().UnixMilli(), s.ttl.Milliseconds(),
+		truncate(m.UserAgent, 256), m.IP, sid).Text()
+	if err != nil {
+		return 0, "", "", fmt.Errorf("auth: rotate session: %w", err)
+	}
+	switch res {
+	case "ok":
+		return uid, sid, refresh, nil
+	case "reuse":
+		return uid, sid, "", errReuse
+	default:
+		return 0, "", "", errNoMatch
+	}
+}
+
+// Active reports whether the session exists and the access token jti is not
+// deny-listed: one round trip, on every authenticated request.
+func (s *Sessions) Active(ctx context.Context, uid int, sid, jti string) (bool, error) {
+	var session, denied *redis.IntCmd
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		session = p.Exists(ctx, s.key(uid, sid))
+		denied = p.Exists(ctx, s.deniedKey(jti))
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("auth: check session: %w", err)
+	}
+	return session.Val() == 1 && denied.Val() == 0, nil
+}
+
+// Deny refuses the access token jti until it expires.
+func (s *Sessions) Deny(ctx context.Context, jti string, until time.Time) error {
+	ttl := time.Until(until)
+	if ttl <= 0 {
+		return nil
+	}
+	if err := s.rdb.Set(ctx, s.deniedKey(jti), 1, ttl).Err(); err != nil {
+		return fmt.Errorf("auth: deny token: %w", err)
+	}
+	return nil
+}
+
+// List returns the live sessions of uid, most recently used first.
+func (s *Sessions) List(ctx context.Context, uid int) ([]Session, error) {
+	ids, err := s.rdb.SMembers(ctx, s.indexKey(uid)).Result()
+	if err != nil {
+		return nil, fmt.Errorf("auth: list sessions: %w", err)
+	}
+	cmds := make([]*redis.MapStringStringCmd, len(ids))
+	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, id := range ids {
+			cmds[i] = p.HGetAll(ctx, s.key(uid, id))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("auth: list sessions: %w", err)
+	}
+	var out []Session
+	var stale []any
+	for i, id := range ids {
+		h := cmds[i].Val()
+		if len(h) == 0 { // expired since it was indexed
+			stale = append(stale, id)
+			continue
+		}
+		out = append(out, Session{ID: id, CreatedAt: millis(h["created_at"]), LastUsedAt: millis(h["last_used_at"]),
+			UserAgent: h["user_agent"], IP: h["ip"]})
+	}
+	if len(stale) > 0 {
+		_ = s.rdb.SRem(ctx, s.indexKey(uid), stale...).Err()
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].LastUsedAt.After(out[j].LastUsedAt) })
+	return out, nil
+}
+
+func millis(v string) time.Time {
+	n, _ := strconv.ParseInt(v, 10, 64)
+	return time.UnixMilli(n).UTC()
+}
+
+// End ends one session of uid; false when uid has no such session.
+func (s *Sessions) End(ctx context.Context, uid int, sid string) (bool, error) {
+	var del *redis.IntCmd
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		del = p.Del(ctx, s.key(uid, sid))
+		p.Del(ctx, s.usedKey(uid, sid))
+		p.SRem(ctx, s.indexKey(uid), sid)
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("auth: end session: %w", err)
+	}
+	return del.Val() == 1, nil
+}
+
+// EndAll ends every session of uid except keep (none when keep is empty): its
+// access tokens stop working on the next request, its refresh tokens die.
+func (s *Sessions) EndAll(ctx context.Context, uid int, keep string) error {
+	ids, err := s.rdb.SMembers(ctx, s.indexKey(uid)).Result()
+	if err != nil {
+		return fmt.Errorf("auth: end sessions: %w", err)
+	}
+	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		for _, id := range ids {
+			if id == keep {
+				continue
+			}
+			p.Del(ctx, s.key(uid, id), s.usedKey(uid, id))
+			p.SRem(ctx, s.indexKey(uid), id)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("auth: end sessions: %w", err)
+	}
+	return nil
+}

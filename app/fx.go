@@ -17,11 +17,13 @@ import (
 	"github.com/reelview/reelview/config"
 	"github.com/reelview/reelview/modules/auth"
 	"github.com/reelview/reelview/modules/contents"
+	"github.com/reelview/reelview/modules/users"
 )
 
 // featureModules are the self-contained feature modules of Reelview.
 var featureModules = fx.Options(
 	auth.Module,
+	users.Module,
 	contents.Module,
 )
 

@@ -56,6 +56,7 @@ func Config(t testing.TB) config.Config {
 	c.Database.MaxConns = 5
 	c.Redis.URL = RedisURL(t)
 	c.Redis.KeyPrefix = "t" + randHex(8) + ":"
+	c.Log.Level = "error" // the whole-app tests log through the real logger
 	f := false
 	c.DemoSeed = &f
 	return c

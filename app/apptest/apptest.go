@@ -57,6 +57,10 @@ func Config(t testing.TB) config.Config {
 	c.Redis.URL = RedisURL(t)
 	c.Redis.KeyPrefix = "t" + randHex(8) + ":"
 	c.Log.Level = "error" // the whole-app tests log through the real logger
+	// Tests send many requests from one address; the tests of rate limiting
+	// set their own policies.
+	c.RateLimit.Default.Requests = 1_000_000
+	c.RateLimit.Auth.Requests = 1_000_000
 	f := false
 	c.DemoSeed = &f
 	return c

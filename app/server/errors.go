@@ -154,6 +154,16 @@ func detailOf(d *huma.ErrorDetail) apperr.Detail {
 			break
 		}
 	}
+	// huma reports a missing property at its parent ("body"); name the
+	// property itself.
+	if name, ok := strings.CutPrefix(d.Message, "expected required property "); ok {
+		name = strings.TrimSuffix(name, " to be present")
+		if field == "body" || field == "" {
+			field = name
+		} else {
+			field += "." + name
+		}
+	}
 	return apperr.Detail{Field: field, Reason: d.Message}
 }
 

@@ -1,0 +1,239 @@
+package auth_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sync"
+	"testing"
+
+	"github.com/reelview/reelview/app/apptest"
+	"github.com/reelview/reelview/ent/user"
+)
+
+type pair struct {
+	AccessToken  string `json:"access_token"`
+	RefreshToken string `json:"refresh_token"`
+}
+
+func refresh(t *testing.T, a *apptest.App, token string) (*apptest.Response, pair) {
+	t.Helper()
+	res := apptest.Do(t, a.App, "POST", "/api/v1/auth/refresh", "", fmt.Sprintf(`{"refresh_token":%q}`, token))
+	var p pair
+	if res.Status == 200 {
+		res.JSON(t, &p)
+	}
+	return res, p
+}
+
+func me(t *testing.T, a *apptest.App, access string) *apptest.Response {
+	t.Helper()
+	return apptest.Do(t, a.App, "GET", "/api/v1/users/me", access, "")
+}
+
+func TestRefreshRotationAndReuseDetection(t *testing.T) {
+	t.Parallel()
+	a := newApp(t)
+	acc := apptest.SignUp(t, a.App)
+
+	res, p1 := refresh(t, a, acc.Refresh)
+	apptest.AssertStatus(t, res, 200)
+	if p1.RefreshToken == acc.Refresh || p1.AccessToken == "" {
+		t.Fatal("refresh returned the same refresh token")
+	}
+	apptest.AssertStatus(t, me(t, a, p1.AccessToken), 200)
+	res, p2 := refresh(t, a, p1.RefreshToken)
+	apptest.AssertStatus(t, res, 200)
+
+	// The first refresh token was rotated: presenting it again is a reuse,
+	// which ends the whole session, including the newest tokens.
+	res, _ = refresh(t, a, acc.Refresh)
+	apptest.AssertError(t, res, 401, "TOKEN_INVALID")
+	res, _ = refresh(t, a, p2.RefreshToken)
+	apptest.AssertError(t, res, 401, "TOKEN_INVALID")
+	apptest.AssertError(t, me(t, a, p2.AccessToken), 401, "TOKEN_INVALID")
+
+	// Garbage never revokes anything.
+	other := apptest.SignUp(t, a.App)
+	for _, bad := range []string{"", "garbage", fmt.Sprintf("%d.AAAAAAAAAAAAAAAAAAAAAA.%s", other.ID, "x"), other.Refresh + "x"} {
+		res, _ := refresh(t, a, bad)
+		if res.Status != 401 && res.Status != 400 {
+			t.Errorf("refresh %q: status %d", bad, res.Status)
+		}
+	}
+	apptest.AssertStatus(t, me(t, a, other.Access), 200)
+}
+
+func TestConcurrentRefreshExactlyOneSucceeds(t *testing.T) {
+	t.Parallel()
+	a := newApp(t)
+	acc := apptest.SignUp(t, a.App)
+	const n = 10
+	statuses := make([]int, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			res, _ := refresh(t, a, acc.Refresh)
+			statuses[i] = res.Status
+		}()
+	}
+	close(start)
+	wg.Wait()
+	ok := 0
+	for _, s := range statuses {
+		switch s {
+		case 200:
+			ok++
+		case 401:
+		default:
+			t.Errorf("unexpected status %d", s)
+		}
+	}
+	if ok != 1 {
+		t.Fatalf("%d of %d concurrent refreshes succeeded, want exactly 1 (%v)", ok, n, statuses)
+	}
+}
+
+func TestLogout(t *testing.T) {
+	t.Parallel()
+	a := newApp(t)
+	acc := apptest.SignUp(t, a.App)
+	phone, phoneRefresh := apptest.Login(t, a.App, acc.Email, acc.Password)
+
+	apptest.AssertStatus(t, apptest.Do(t, a.App, "POST", "/api/v1/auth/logout", acc.Access, ""), http.StatusNoContent)
+	apptest.AssertError(t, me(t, a, acc.Access), 401, "TOKEN_INVALID")
+	res, _ := refresh(t, a, acc.Refresh)
+	apptest.AssertError(t, res, 401, "TOKEN_INVALID")
+	// The other session is untouched.
+	apptest.AssertStatus(t, me(t, a, phone), 200)
+
+	apptest.AssertStatus(t, apptest.Do(t, a.App, "POST", "/api/v1/auth/logout-all", phone, ""), http.StatusNoContent)
+	apptest.AssertError(t, me(t, a, phone), 401, "TOKEN_INVALID")
+	res, _ = refresh(t, a, phoneRefresh)
+	apptest.AssertError(t, res, 401, "TOKEN_INVALID")
+	apptest.AssertError(t, apptest.Do(t, a.App, "POST", "/api/v1/auth/logout", "", ""), 401, "UNAUTHORIZED")
+}
+
+func TestSessions(t *testing.T) {
+	t.Parallel()
+	a := newApp(t)
+	alice := apptest.SignUp(t, a.App)
+	second := apptest.Send(t, a.App, apptest.Request{Method: "POST", Path: "/api/v1/auth/login",
+		Body:   fmt.Sprintf(`{"email":%q,"password":%q}`, alice.Email, alice.Password),
+		Header: map[string]string{"User-Agent": "ReelviewPhone/1.0"}})
+	apptest.AssertStatus(t, second, 200)
+	var phone pair
+	second.JSON(t, &phone)
+	bob := apptest.SignUp(t, a.App)
+
+	var list struct {
+		Items []struct {
+			ID        string `json:"id"`
+			UserAgent string `json:"user_agent"`
+			Current   bool   `json:"current"`
+		} `json:"items"`
+	}
+	res := apptest.Do(t, a.App, "GET", "/api/v1/auth/sessions", alice.Access, "")
+	apptest.AssertStatus(t, res, 200)
+	res.JSON(t, &list)
+	if len(list.Items) != 2 {
+		t.Fatalf("%d sessions, want 2", len(list.Items))
+	}
+	var phoneID string
+	for _, s := range list.Items {
+		if s.UserAgent == "ReelviewPhone/1.0" {
+			phoneID = s.ID
+			if s.Current {
+				t.Error("the phone session is marked current for the other session's request")
+			}
+		}
+	}
+	if phoneID == "" {
+		t.Fatal("phone session not listed with its user agent")
+	}
+	// Bob cannot end Alice's session: it is not his, so it does not exist.
+	apptest.AssertError(t, apptest.Do(t, a.App, "DELETE", "/api/v1/auth/sessions/"+phoneID, bob.Access, ""), 404, "RESOURCE_NOT_FOUND")
+	apptest.AssertStatus(t, me(t, a, phone.AccessToken), 200)
+	// Alice can.
+	apptest.AssertStatus(t, apptest.Do(t, a.App, "DELETE", "/api/v1/auth/sessions/"+phoneID, alice.Access, ""), http.StatusNoContent)
+	apptest.AssertError(t, me(t, a, phone.AccessToken), 401, "TOKEN_INVALID")
+	apptest.AssertStatus(t, me(t, a, alice.Access), 200)
+	apptest.AssertError(t, apptest.Do(t, a.App, "DELETE", "/api/v1/auth/sessions/"+phoneID, alice.Access, ""), 404, "RESOURCE_NOT_FOUND")
+}
+
+func TestRedisOutageFailsClosed(t *testing.T) {
+	t.Parallel()
+	a := newApp(t)
+	acc := apptest.SignUp(t, a.App)
+	_ = a.Redis.Close()
+	res := apptest.Do(t, a.App, "POST", "/api/v1/auth/login", "", fmt.Sprintf(`{"email":%q,"password":%q}`, acc.Email, acc.Password))
+	apptest.AssertError(t, res, 503, "SERVICE_UNAVAILABLE")
+	res, _ = refresh(t, a, acc.Refresh)
+	apptest.AssertError(t, res, 503, "SERVICE_UNAVAILABLE")
+	apptest.AssertError(t, me(t, a, acc.Access), 503, "SERVICE_UNAVAILABLE")
+}
+
+func TestLoginThrottling(t *testing.T) {
+	t.Parallel()
+	t.Run("per account, across replicas", func(t *testing.T) {
+		t.Parallel()
+		cfgA := apptest.Config(t)
+		cfgA.RateLimit.LoginAccount.Requests = 3
+		a := apptest.NewWithConfig(t, cfgA, modules...)
+		cfgB := apptest.Config(t)
+		cfgB.Database = cfgA.Database // one deployment: shared database and Redis
+		cfgB.DataDir = cfgA.DataDir
+		cfgB.Redis = cfgA.Redis
+		cfgB.RateLimit = cfgA.RateLimit
+		b := apptest.NewWithConfig(t, cfgB, modules...)
+		acc := apptest.SignUp(t, a.App) // one login
+		body := fmt.Sprintf(`{"email":%q,"password":"wrong password!"}`, acc.Email)
+		apptest.AssertError(t, apptest.Do(t, b.App, "POST", "/api/v1/auth/login", "", body), 401, "INVALID_CREDENTIALS")
+		apptest.AssertError(t, apptest.Do(t, a.App, "POST", "/api/v1/auth/login", "", body), 401, "INVALID_CREDENTIALS")
+		res := apptest.Do(t, b.App, "POST", "/api/v1/auth/login", "", fmt.Sprintf(`{"email":%q,"password":%q}`, acc.Email, acc.Password))
+		apptest.AssertError(t, res, 429, "TOO_MANY_REQUESTS")
+		if res.Header.Get("Retry-After") == "" {
+			t.Error("429 without Retry-After")
+		}
+		// Another account is not affected.
+		other := apptest.SignUp(t, b.App)
+		apptest.AssertStatus(t, me(t, a, other.Access), 200)
+	})
+	t.Run("per client IP", func(t *testing.T) {
+		t.Parallel()
+		cfg := apptest.Config(t)
+		cfg.RateLimit.Auth.Requests = 2
+		a := apptest.NewWithConfig(t, cfg, modules...)
+		for i := range 2 {
+			apptest.Do(t, a.App, "POST", "/api/v1/auth/signup", "",
+				fmt.Sprintf(`{"email":"ip%d@example.com","password":"a fine passphrase","nickname":"ip%d"}`, i, i))
+		}
+		before := userCount(t, a)
+		res := apptest.Do(t, a.App, "POST", "/api/v1/auth/signup", "", `{"email":"ip9@example.com","password":"a fine passphrase","nickname":"ip9"}`)
+		apptest.AssertError(t, res, 429, "TOO_MANY_REQUESTS")
+		if userCount(t, a) != before {
+			t.Error("a throttled sign-up created an account")
+		}
+	})
+}
+
+func TestAdminAccountIsEnsuredAtStart(t *testing.T) {
+	t.Parallel()
+	cfg := apptest.Config(t)
+	cfg.Auth.AdminEmail = "Root@Example.com"
+	cfg.Auth.AdminPassword = "an admin passphrase"
+	a := apptest.NewWithConfig(t, cfg, modules...)
+	u, err := a.DB.Ent.User.Query().Where(user.Email("root@example.com")).Only(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Role != user.RoleADMIN {
+		t.Errorf("role = %s", u.Role)
+	}
+	access, _ := apptest.Login(t, a.App, "root@example.com", "an admin passphrase")
+	apptest.AssertStatus(t, apptest.Do(t, a.App, "GET", "/api/v1/admin/users", access, ""), 200)
+}

@@ -54,8 +54,8 @@ func (s *Sessions) key(uid int, sid string) string {
 	return s.rdb.Key("refresh", strconv.Itoa(uid), sid)
 }
 func (s *Sessions) usedKey(uid int, sid string) string { return s.key(uid, sid) + ":used" }
-func (s *Sessions) indexKey(uid int) string          { return s.rdb.Key("sessions", strconv.Itoa(uid)) }
-func (s *Sessions) deniedKey(jti string) string      { return s.rdb.Key("denied_jti", jti) }
+func (s *Sessions) indexKey(uid int) string            { return s.rdb.Key("sessions", strconv.Itoa(uid)) }
+func (s *Sessions) deniedKey(jti string) string        { return s.rdb.Key("denied_jti", jti) }
 
 // refreshToken is "{user_id}.{session_id}.{secret}": opaque to clients; the
 // ids let any replica find the session, the 256-bit secret proves possession.

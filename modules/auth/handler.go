@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -12,14 +13,15 @@ import (
 
 // Handler serves the auth operations.
 type Handler struct {
-	svc     *Service
-	guard   *Guard
-	limiter *server.RateLimiter
+	svc       *Service
+	guard     *Guard
+	limiter   *server.RateLimiter
+	providers *Providers
 }
 
 // NewHandler returns the auth HTTP handler.
-func NewHandler(svc *Service, g *Guard, l *server.RateLimiter) *Handler {
-	return &Handler{svc: svc, guard: g, limiter: l}
+func NewHandler(svc *Service, g *Guard, l *server.RateLimiter, p *Providers) *Handler {
+	return &Handler{svc: svc, guard: g, limiter: l, providers: p}
 }
 
 // Register implements server.Routes.
@@ -55,6 +57,30 @@ func (h *Handler) Register(api huma.API) {
 		Middlewares: throttled,
 		Errors:      []int{http.StatusUnauthorized, http.StatusForbidden},
 	}, h.refresh)
+	for _, p := range []struct {
+		provider      *Provider
+		id, path, who string
+	}{
+		{h.providers.Google, "login-google", "/auth/google", "Google Sign-In (audience GOOGLE_CLIENT_ID)"},
+		{h.providers.Firebase, "login-firebase", "/auth/firebase", "Firebase Authentication (project FIREBASE_PROJECT_ID)"},
+	} {
+		provider := p.provider
+		huma.Register(g, huma.Operation{
+			OperationID: p.id,
+			Method:      http.MethodPost,
+			Path:        p.path,
+			Summary:     "Sign in with " + strings.SplitN(p.who, " (", 2)[0],
+			Description: "Exchanges an ID token of " + p.who + " for the same token pair as POST /auth/login. The token's signature (RS256, the provider's published keys), issuer, audience, expiry and issue time are checked. The account linked to the token's subject is signed in; otherwise the account with the token's verified email is linked and signed in; otherwise a new account is created. An unverified email is never linked (403 FORBIDDEN). A server without the provider configured answers 400.",
+			Middlewares: throttled,
+			Errors:      []int{http.StatusUnauthorized, http.StatusForbidden, http.StatusBadGateway, http.StatusConflict},
+		}, func(ctx context.Context, in *idTokenInput) (*pairOutput, error) {
+			pair, err := h.svc.SocialLogin(ctx, provider, in.Body.IDToken, Meta{UserAgent: in.UserAgent, IP: server.ClientIPFromContext(ctx)})
+			if err != nil {
+				return nil, err
+			}
+			return pairOut(pair), nil
+		})
+	}
 	huma.Register(g, h.guard.User(api, huma.Operation{
 		OperationID:   "logout",
 		Method:        http.MethodPost,
@@ -151,6 +177,13 @@ func (h *Handler) refresh(ctx context.Context, in *refreshInput) (*pairOutput, e
 		return nil, err
 	}
 	return pairOut(p), nil
+}
+
+type idTokenInput struct {
+	UserAgent string `header:"User-Agent"`
+	Body      struct {
+		IDToken string `json:"id_token" minLength:"1" maxLength:"8192" example:"eyJhbGciOiJSUzI1NiIsImtpZCI6IjEifQ.eyJzdWIiOiIxMTAxNjk0ODQ0NzQzODYyNzYzMzQifQ.c2ln" doc:"The ID token the provider's client SDK returned."`
+	}
 }
 
 func (h *Handler) logout(ctx context.Context, _ *struct{}) (*struct{}, error) {

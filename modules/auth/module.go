@@ -22,10 +22,14 @@ var Module = fx.Module("auth",
 		NewSessions,
 		NewGuard,
 		NewService,
+		NewProviders,
 		server.AsRoutes(NewHandler),
 	),
-	fx.Invoke(func(lc fx.Lifecycle, s *Service, c config.Auth) {
-		lc.Append(fx.StartHook(func(ctx context.Context) error { return s.EnsureAdmin(ctx, c) }))
+	fx.Invoke(func(lc fx.Lifecycle, s *Service, c config.Auth, p *Providers) {
+		lc.Append(fx.Hook{
+			OnStart: func(ctx context.Context) error { return s.EnsureAdmin(ctx, c) },
+			OnStop:  func(context.Context) error { p.close(); return nil },
+		})
 	}),
 	fx.Decorate(func(l *zap.Logger) *zap.Logger { return l.Named("auth") }),
 )

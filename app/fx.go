@@ -62,12 +62,14 @@ func seedDemo(lc fx.Lifecycle, c config.Config, db *database.DB, log *zap.Logger
 		return
 	}
 	lc.Append(fx.StartHook(func(ctx context.Context) error {
-		res, err := seed.Demo(ctx, db.Ent)
+		res, err := seed.Demo(ctx, db.Ent, c.Auth.BcryptCost)
 		if err != nil {
 			return err
 		}
 		if res.Contents > 0 {
-			log.Info("demo catalog seeded", zap.Int("genres", res.Genres), zap.Int("contents", res.Contents))
+			log.Info("demo data seeded", zap.Int("genres", res.Genres), zap.Int("contents", res.Contents),
+				zap.Int("accounts", res.Accounts), zap.String("sign_in_as", seed.DemoAccounts[0][0]),
+				zap.String("password", seed.DemoPassword))
 		}
 		return nil
 	}))

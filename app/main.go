@@ -251,11 +251,12 @@ func seedCmd(cfg config.Config) error {
 		if err := database.Prepare(ctx, db, false, log); err != nil {
 			return err
 		}
-		res, err := seed.Demo(ctx, db.Ent)
+		res, err := seed.Demo(ctx, db.Ent, cfg.Auth.BcryptCost)
 		if err != nil {
 			return err
 		}
-		log.Info("demo catalog", zap.Int("genres", res.Genres), zap.Int("contents", res.Contents))
+		log.Info("demo data", zap.Int("genres", res.Genres), zap.Int("contents", res.Contents),
+			zap.Int("accounts", res.Accounts))
 		return nil
 	})
 }

@@ -1,6 +1,7 @@
-// Package seed fills a database with the demo catalog bundled in demo/: TMDB's
-// genre lists and a few dozen movies and a TV show, so that a fresh embedded
-// run has something to browse.
+// Package seed fills a database with the demo data: the catalog bundled in
+// demo/ (TMDB's genre lists, a few dozen movies and a TV show) and two demo
+// accounts, so that a fresh embedded run has something to browse and
+// someone to sign in as.
 package seed
 
 import (
@@ -13,6 +14,8 @@ import (
 	"github.com/reelview/reelview/ent"
 	"github.com/reelview/reelview/ent/content"
 	"github.com/reelview/reelview/ent/genre"
+	"github.com/reelview/reelview/ent/user"
+	"golang.org/x/crypto/bcrypt"
 )
 
 //go:embed demo/*.json
@@ -54,11 +57,19 @@ type tmdbConfiguration struct {
 type Result struct {
 	Genres   int
 	Contents int
+	Accounts int
 }
+
+// DemoPassword is the password of the demo accounts (USER role only: admins
+// come from ADMIN_EMAIL / ADMIN_PASSWORD, never from a published password).
+const DemoPassword = "reelview-demo-pass"
+
+// DemoAccounts are the emails and nicknames of the demo accounts.
+var DemoAccounts = [][2]string{{"ada@reelview.dev", "ada"}, {"grace@reelview.dev", "grace"}}
 
 // Demo inserts the demo catalog unless the database already has contents. It
 // runs in one transaction: either the whole catalog is there or none of it.
-func Demo(ctx context.Context, client *ent.Client) (Result, error) {
+func Demo(ctx context.Context, client *ent.Client, bcryptCost int) (Result, error) {
 	if n, err := client.Content.Query().Count(ctx); err != nil || n > 0 {
 		return Result{}, err
 	}
@@ -71,6 +82,9 @@ func Demo(ctx context.Context, client *ent.Client) (Result, error) {
 		return Result{}, err
 	}
 	res, err := demoTx(ctx, tx, cfg.Images.SecureBaseURL)
+	if err == nil {
+		res.Accounts, err = demoAccounts(ctx, tx, bcryptCost)
+	}
 	if err != nil {
 		_ = tx.Rollback()
 		return Result{}, fmt.Errorf("seed: %w", err)
@@ -150,6 +164,29 @@ func demoTx(ctx context.Context, tx *ent.Tx, imageBase string) (Result, error) {
 		res.Contents++
 	}
 	return res, nil
+}
+
+// demoAccounts creates the demo accounts that do not exist yet.
+func demoAccounts(ctx context.Context, tx *ent.Tx, cost int) (int, error) {
+	hash, err := bcrypt.GenerateFromPassword([]byte(DemoPassword), cost)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, a := range DemoAccounts {
+		exists, err := tx.User.Query().Where(user.Or(user.Email(a[0]), user.Nickname(a[1]))).Exist(ctx)
+		if err != nil {
+			return n, err
+		}
+		if exists {
+			continue
+		}
+		if err := tx.User.Create().SetEmail(a[0]).SetNickname(a[1]).SetPasswordHash(string(hash)).Exec(ctx); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
 }
 
 func first(a, b string) string {

@@ -49,6 +49,8 @@ Commands:
                            changes (needs DEV_DATABASE_URL: a PostgreSQL server
                            where scratch databases may be created)
   migrate diff --check     exit 1 when migrations/ is behind the ent schema
+  migrate hash             rewrite migrations/atlas.sum after adding a hand-written
+                           migration file
   seed                     insert the demo catalog (skipped when contents exist)
   openapi [--out DIR]      print the OpenAPI document (JSON), or write
                            DIR/openapi.json and DIR/openapi.yaml
@@ -169,6 +171,13 @@ func migrateCmd(cfg config.Config, args []string, stdout io.Writer) error {
 	sub, args := args[0], args[1:]
 	if sub == "diff" {
 		return diffCmd(args, stdout)
+	}
+	if sub == "hash" {
+		if err := database.Hash("migrations"); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, "migrations/atlas.sum rewritten")
+		return nil
 	}
 	if cfg.Embedded() {
 		return errors.New("migrate: DATABASE_URL is not set; the embedded SQLite database " +

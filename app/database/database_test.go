@@ -2,6 +2,8 @@ package database_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -173,17 +175,33 @@ func TestEmbeddedSchemaIsCreated(t *testing.T) {
 	}
 }
 
-// TestDiffDetectsSchemaChanges shows the sync check can fail: against an
-// empty directory the whole schema is a change.
+// TestDiffDetectsSchemaChanges shows the sync check can fail: without the
+// newest migration file, a diff writes one again.
 func TestDiffDetectsSchemaChanges(t *testing.T) {
 	t.Parallel()
 	apptest.EmptyPostgres(t) // skips in the embedded mode
 	dir := t.TempDir()
-	files, err := database.Diff(context.Background(), apptest.ServerURL(), dir, "everything")
+	src, err := database.Dir()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(files) != 1 || !strings.HasSuffix(files[0], "_everything.sql") {
-		t.Fatalf("diff wrote %v, want one <timestamp>_everything.sql", files)
+	files, err := src.Files()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files[:len(files)-1] {
+		if err := os.WriteFile(filepath.Join(dir, f.Name()), f.Bytes(), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := database.Hash(dir); err != nil {
+		t.Fatal(err)
+	}
+	written, err := database.Diff(context.Background(), apptest.ServerURL(), dir, "again")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(written) != 1 || !strings.HasSuffix(written[0], "_again.sql") {
+		t.Fatalf("diff wrote %v, want one <timestamp>_again.sql", written)
 	}
 }

@@ -76,6 +76,20 @@ func Diff(ctx context.Context, devURL, dirPath, name string) ([]string, error) {
 	return written, nil
 }
 
+// Hash rewrites atlas.sum of the migration directory, after a hand-written
+// migration file was added (never after editing an applied one).
+func Hash(dirPath string) error {
+	dir, err := atlasmigrate.NewLocalDir(dirPath)
+	if err != nil {
+		return err
+	}
+	sum, err := dir.Checksum()
+	if err != nil {
+		return err
+	}
+	return atlasmigrate.WriteSumFile(dir, sum)
+}
+
 // CheckInSync copies the embedded migrations to a temporary directory and
 // diffs them against the ent schema: the result lists the files a diff would
 // add, so it is empty when migrations/ is up to date.

@@ -162,6 +162,28 @@ var (
 				Columns: []*schema.Column{ContentsColumns[5]},
 			},
 			{
+				Name:    "content_title_trgm",
+				Unique:  false,
+				Columns: []*schema.Column{ContentsColumns[5]},
+				Annotation: &entsql.IndexAnnotation{
+					OpClass: "gin_trgm_ops",
+					Types: map[string]string{
+						"postgres": "GIN",
+					},
+				},
+			},
+			{
+				Name:    "content_original_title_trgm",
+				Unique:  false,
+				Columns: []*schema.Column{ContentsColumns[6]},
+				Annotation: &entsql.IndexAnnotation{
+					OpClass: "gin_trgm_ops",
+					Types: map[string]string{
+						"postgres": "GIN",
+					},
+				},
+			},
+			{
 				Name:    "content_review_count",
 				Unique:  false,
 				Columns: []*schema.Column{ContentsColumns[19]},

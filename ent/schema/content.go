@@ -2,6 +2,8 @@ package schema
 
 import (
 	"entgo.io/ent"
+	"entgo.io/ent/dialect"
+	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
@@ -60,6 +62,13 @@ func (Content) Indexes() []ent.Index {
 		index.Fields("avg_rating"),
 		index.Fields("release_date"),
 		index.Fields("title"),
+		// Substring search (ILIKE '%q%') on PostgreSQL uses trigram indexes;
+		// the pg_trgm extension is created by an earlier migration. SQLite
+		// ignores these annotations and scans.
+		index.Fields("title").StorageKey("content_title_trgm").Annotations(
+			entsql.IndexTypes(map[string]string{dialect.Postgres: "GIN"}), entsql.OpClass("gin_trgm_ops")),
+		index.Fields("original_title").StorageKey("content_original_title_trgm").Annotations(
+			entsql.IndexTypes(map[string]string{dialect.Postgres: "GIN"}), entsql.OpClass("gin_trgm_ops")),
 		index.Fields("review_count"),
 		index.Fields("created_at"),
 	}

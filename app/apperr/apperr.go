@@ -26,8 +26,8 @@ const (
 	UpstreamTimeout             // 504
 )
 
-// Detail is one problem of a request, usually one field.
-type Detail struct {
+// FieldError is one problem of a request, usually one field.
+type FieldError struct {
 	Field  string `json:"field" example:"rating"`
 	Reason string `json:"reason" example:"must be between 1 and 10"`
 }
@@ -36,10 +36,10 @@ type Detail struct {
 // the cause, logged and never sent.
 type Error struct {
 	Kind    Kind
-	Code    string   // stable, from API.md, e.g. "DUPLICATE_RESOURCE"
-	Message string   // human-readable, safe to show
-	Details []Detail // e.g. per-field problems
-	Err     error    // cause: logged, never sent
+	Code    string       // stable, from API.md, e.g. "DUPLICATE_RESOURCE"
+	Message string       // human-readable, safe to show
+	Details []FieldError // e.g. per-field problems
+	Err     error        // cause: logged, never sent
 	// RetryAfter, when set, is sent as the Retry-After header (429, 503).
 	RetryAfter time.Duration
 }
@@ -75,7 +75,7 @@ func (e *Error) WithMessage(format string, args ...any) *Error {
 }
 
 // WithDetails returns a copy of e with details.
-func (e *Error) WithDetails(details ...Detail) *Error {
+func (e *Error) WithDetails(details ...FieldError) *Error {
 	c := *e
 	c.Details = details
 	return &c
@@ -113,7 +113,7 @@ func RateLimited(d time.Duration) *Error {
 
 // Validation returns a VALIDATION_FAILED error for one field.
 func Validation(field, reason string) *Error {
-	return ErrValidation.WithDetails(Detail{Field: field, Reason: reason})
+	return ErrValidation.WithDetails(FieldError{Field: field, Reason: reason})
 }
 
 // NotFoundf returns a RESOURCE_NOT_FOUND error with a message.

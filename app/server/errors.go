@@ -21,12 +21,12 @@ import (
 
 // ErrorBody is the only error shape the API returns (API.md).
 type ErrorBody struct {
-	Timestamp time.Time       `json:"timestamp" example:"2026-11-25T12:00:00Z" doc:"When the error happened (RFC 3339, UTC)."`
-	Path      string          `json:"path" example:"/api/v1/contents/99999" doc:"The request path."`
-	Status    int             `json:"status" example:"404" doc:"The HTTP status, repeated."`
-	Code      string          `json:"code" example:"RESOURCE_NOT_FOUND" doc:"Stable machine-readable error code." enum:"BAD_REQUEST,VALIDATION_FAILED,UNAUTHORIZED,TOKEN_EXPIRED,TOKEN_INVALID,INVALID_CREDENTIALS,FORBIDDEN,ACCOUNT_BLOCKED,RESOURCE_NOT_FOUND,METHOD_NOT_ALLOWED,DUPLICATE_RESOURCE,PAYLOAD_TOO_LARGE,UNSUPPORTED_MEDIA_TYPE,TOO_MANY_REQUESTS,INTERNAL_SERVER_ERROR,UPSTREAM_ERROR,SERVICE_UNAVAILABLE,UPSTREAM_TIMEOUT"`
-	Message   string          `json:"message" example:"content 99999 not found" doc:"Human-readable explanation, safe to show."`
-	Details   []apperr.Detail `json:"details" nullable:"true" doc:"Per-field problems of a VALIDATION_FAILED error, otherwise null."`
+	Timestamp time.Time           `json:"timestamp" example:"2026-11-25T12:00:00Z" doc:"When the error happened (RFC 3339, UTC)."`
+	Path      string              `json:"path" example:"/api/v1/contents/99999" doc:"The request path."`
+	Status    int                 `json:"status" example:"404" doc:"The HTTP status, repeated."`
+	Code      string              `json:"code" example:"RESOURCE_NOT_FOUND" doc:"Stable machine-readable error code." enum:"BAD_REQUEST,VALIDATION_FAILED,UNAUTHORIZED,TOKEN_EXPIRED,TOKEN_INVALID,INVALID_CREDENTIALS,FORBIDDEN,ACCOUNT_BLOCKED,RESOURCE_NOT_FOUND,METHOD_NOT_ALLOWED,DUPLICATE_RESOURCE,PAYLOAD_TOO_LARGE,UNSUPPORTED_MEDIA_TYPE,TOO_MANY_REQUESTS,INTERNAL_SERVER_ERROR,UPSTREAM_ERROR,SERVICE_UNAVAILABLE,UPSTREAM_TIMEOUT"`
+	Message   string              `json:"message" example:"content 99999 not found" doc:"Human-readable explanation, safe to show."`
+	Details   []apperr.FieldError `json:"details" nullable:"true" doc:"Per-field problems of a VALIDATION_FAILED error, otherwise null."`
 
 	retryAfter time.Duration // sent as the Retry-After header
 }
@@ -146,7 +146,7 @@ func errorBody(ctx context.Context, path string, status int, msg string, errs ..
 }
 
 // detailOf turns huma's "body.rating" or "query.size" locations into fields.
-func detailOf(d *huma.ErrorDetail) apperr.Detail {
+func detailOf(d *huma.ErrorDetail) apperr.FieldError {
 	field := d.Location
 	for _, p := range []string{"body.", "query.", "path.", "header.", "cookie."} {
 		if rest, ok := strings.CutPrefix(field, p); ok {
@@ -164,7 +164,7 @@ func detailOf(d *huma.ErrorDetail) apperr.Detail {
 			field += "." + name
 		}
 	}
-	return apperr.Detail{Field: field, Reason: d.Message}
+	return apperr.FieldError{Field: field, Reason: d.Message}
 }
 
 var humaHooks sync.Once

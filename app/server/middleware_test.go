@@ -10,6 +10,7 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/reelview/reelview/app/apptest"
+	"github.com/reelview/reelview/modules/auth"
 	"github.com/reelview/reelview/modules/contents"
 )
 
@@ -40,7 +41,7 @@ func TestRequestID(t *testing.T) {
 
 func TestSecurityHeaders(t *testing.T) {
 	t.Parallel()
-	a := apptest.New(t, contents.Module)
+	a := apptest.New(t, auth.Module, contents.Module)
 	for _, path := range []string{"/api/v1/genres", "/api/v1/nope", "/health"} {
 		res := apptest.Do(t, a.App, "GET", path, "", "")
 		for h, want := range map[string]string{
@@ -68,7 +69,7 @@ func TestCORS(t *testing.T) {
 	t.Parallel()
 	cfg := apptest.Config(t)
 	cfg.HTTP.CORSOrigins = []string{"https://app.reelview.test"}
-	a := apptest.NewWithConfig(t, cfg, contents.Module)
+	a := apptest.NewWithConfig(t, cfg, auth.Module, contents.Module)
 
 	preflight := func(origin string) *apptest.Response {
 		return apptest.Send(t, a.App, apptest.Request{Method: "OPTIONS", Path: "/api/v1/genres", Header: map[string]string{
@@ -126,7 +127,7 @@ func TestClientIPBehindTrustedProxy(t *testing.T) {
 func TestAccessLog(t *testing.T) {
 	t.Parallel()
 	core, logs := observer.New(zapcore.InfoLevel)
-	a := apptest.New(t, contents.Module,
+	a := apptest.New(t, auth.Module, contents.Module,
 		fx.Decorate(func(*zap.Logger) *zap.Logger { return zap.New(core) }))
 	res := apptest.Send(t, a.App, apptest.Request{Method: "GET", Path: "/api/v1/genres?type=tv",
 		Header: map[string]string{"X-Request-ID": "log-test-1"}})
@@ -149,7 +150,7 @@ func TestAccessLog(t *testing.T) {
 
 func TestMetrics(t *testing.T) {
 	t.Parallel()
-	a := apptest.New(t, contents.Module)
+	a := apptest.New(t, auth.Module, contents.Module)
 	apptest.AssertStatus(t, apptest.Do(t, a.App, "GET", "/api/v1/genres", "", ""), 200)
 	apptest.Do(t, a.App, "GET", "/api/v1/genres?type=x", "", "")
 	apptest.Do(t, a.App, "GET", "/no/such/route/42", "", "")

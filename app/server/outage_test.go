@@ -31,6 +31,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/reelview/reelview/app/apptest"
+	"github.com/reelview/reelview/modules/auth"
 	"github.com/reelview/reelview/modules/contents"
 )
 
@@ -59,7 +60,7 @@ func TestPostgresOutage(t *testing.T) {
 	cfg.Database.AutoMigrate = true
 	cfg.Database.QueryTimeout = 2 * time.Second
 	cfg.HTTP.RequestTimeout = 3 * time.Second
-	app := apptest.NewWithConfig(t, cfg, contents.Module).App
+	app := apptest.NewWithConfig(t, cfg, auth.Module, contents.Module).App
 
 	apptest.AssertStatus(t, outageGet(t, app, "/api/v1/genres"), http.StatusOK)
 	apptest.AssertStatus(t, outageGet(t, app, "/ready"), http.StatusOK)
@@ -93,7 +94,7 @@ func TestRedisOutage(t *testing.T) {
 	cfg.Redis.URL = rs.url()
 	cfg.Redis.Timeout = time.Second
 	cfg.HTTP.RequestTimeout = 5 * time.Second
-	app := apptest.NewWithConfig(t, cfg, contents.Module).App
+	app := apptest.NewWithConfig(t, cfg, auth.Module, contents.Module).App
 
 	apptest.AssertStatus(t, outageGet(t, app, "/ready"), http.StatusOK)
 	r := outageGet(t, app, "/api/v1/genres")

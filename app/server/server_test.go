@@ -16,6 +16,7 @@ import (
 	"github.com/reelview/reelview/app/apperr"
 	"github.com/reelview/reelview/app/apptest"
 	"github.com/reelview/reelview/app/server"
+	"github.com/reelview/reelview/modules/auth"
 	"github.com/reelview/reelview/modules/contents"
 )
 
@@ -78,7 +79,7 @@ func TestErrorContract(t *testing.T) {
 	cfg := apptest.Config(t)
 	cfg.HTTP.BodyLimit = 4096
 	cfg.RateLimit.Auth.Requests = 2
-	a := apptest.NewWithConfig(t, cfg, contents.Module, testModule)
+	a := apptest.NewWithConfig(t, cfg, auth.Module, contents.Module, testModule)
 
 	tests := []struct {
 		name        string
@@ -201,8 +202,8 @@ func TestRateLimitIsGlobal(t *testing.T) {
 	cfgB := apptest.Config(t)
 	cfgB.RateLimit.Default = cfgA.RateLimit.Default
 	cfgB.Redis = cfgA.Redis // same Redis, same keyspace: one deployment
-	a := apptest.NewWithConfig(t, cfgA, contents.Module)
-	b := apptest.NewWithConfig(t, cfgB, contents.Module)
+	a := apptest.NewWithConfig(t, cfgA, auth.Module, contents.Module)
+	b := apptest.NewWithConfig(t, cfgB, auth.Module, contents.Module)
 	for i := range 5 {
 		app := a.App
 		if i%2 == 1 {
@@ -220,7 +221,7 @@ func TestDependencyFailuresAre503(t *testing.T) {
 	t.Parallel()
 	t.Run("database", func(t *testing.T) {
 		t.Parallel()
-		a := apptest.New(t, contents.Module)
+		a := apptest.New(t, auth.Module, contents.Module)
 		apptest.AssertStatus(t, apptest.Do(t, a.App, "GET", "/api/v1/genres", "", ""), 200)
 		_ = a.DB.SQL.Close() // as if the database went away
 		res := apptest.Do(t, a.App, "GET", "/api/v1/genres", "", "")
@@ -234,7 +235,7 @@ func TestDependencyFailuresAre503(t *testing.T) {
 		t.Parallel()
 		cfg := apptest.Config(t)
 		cfg.RateLimit.Auth.Requests = 100
-		a := apptest.NewWithConfig(t, cfg, contents.Module, testModule)
+		a := apptest.NewWithConfig(t, cfg, auth.Module, contents.Module, testModule)
 		_ = a.Redis.Close()
 		apptest.AssertError(t, apptest.Do(t, a.App, "GET", "/ready", "", ""), 503, "SERVICE_UNAVAILABLE")
 		// Strict policies fail closed; the default policy fails open.

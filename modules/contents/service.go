@@ -369,10 +369,18 @@ type ReviewChange struct {
 // detail is invalidated when tx commits. ErrNotFound for a deleted content.
 func (s *Service) ApplyReview(ctx context.Context, tx *ent.Tx, contentID int, ch ReviewChange) error {
 	q := tx.Content.Query().Where(content.ID(contentID))
-	if s.postgres { // SQLite transactions are serialized already
-		q = q.ForUpdate()
+	var (
+		c   *ent.Content
+		err error
+	)
+	if s.postgres {
+		// FOR NO KEY UPDATE, not FOR UPDATE: inserting a review takes a KEY
+		// SHARE lock on its content (the foreign key), which FOR UPDATE would
+		// wait on, deadlocking two concurrent reviews of one content.
+		c, err = q.Modify(func(sel *sql.Selector) { sel.For(sql.LockNoKeyUpdate) }).Only(ctx)
+	} else {
+		c, err = q.Only(ctx) // SQLite transactions are serialized already
 	}
-	c, err := q.Only(ctx)
 	if ent.IsNotFound(err) {
 		return ErrNotFound.WithMessage("content %d not found", contentID)
 	}

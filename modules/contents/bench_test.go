@@ -1,0 +1,139 @@
+package contents_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/valyala/fasthttp"
+	"go.uber.org/fx"
+
+	"github.com/reelview/reelview/app/apptest"
+	"github.com/reelview/reelview/app/seed"
+)
+
+func serve(b *testing.B, h fasthttp.RequestHandler, path string) {
+	b.Helper()
+	var ctx fasthttp.RequestCtx
+	for b.Loop() {
+		ctx.Request.Reset()
+		ctx.Response.Reset()
+		ctx.Request.SetRequestURI(path)
+		h(&ctx)
+		if ctx.Response.StatusCode() != http.StatusOK {
+			b.Fatalf("status %d: %s", ctx.Response.StatusCode(), ctx.Response.Body())
+		}
+	}
+}
+
+// BenchmarkContentDetail compares GET /contents/{id} with a warm cache (the
+// production path: request ID, access log, security headers, the global
+// rate limiter and the cache read in Redis, huma) with a bare Fiber handler
+// sending the same bytes, the baseline, in process. With TEST_REDIS_URL the
+// Redis calls are real round trips. The "no_rate_limit" variant shows the
+// share of the per-request rate-limit round trip.
+func BenchmarkContentDetail(b *testing.B) {
+	var (
+		a    *apptest.App
+		path string
+		body []byte
+	)
+	setup := func(rateLimit bool) {
+		cfg := apptest.Config(b)
+		cfg.RateLimit.Enabled = rateLimit
+		cfg.RateLimit.Default.Requests = 1 << 30
+		a = apptest.NewWithConfig(b, cfg, append(modules, fx.Options())...)
+		if _, err := seed.Demo(context.Background(), a.DB.Ent, 4); err != nil {
+			b.Fatal(err)
+		}
+		c, err := a.DB.Ent.Content.Query().First(context.Background())
+		if err != nil {
+			b.Fatal(err)
+		}
+		path = fmt.Sprintf("/api/v1/contents/%d", c.ID)
+		res := apptest.Do(b, a.App, "GET", path, "", "") // warms the cache
+		body = res.Body
+	}
+	setup(true)
+	bare := fiber.New()
+	bare.Get("/static", func(c *fiber.Ctx) error {
+		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+		return c.Send(body)
+	})
+	b.Run("baseline=bare_fiber", func(b *testing.B) { serve(b, bare.Handler(), "/static") })
+	b.Run("detail_warm_cache", func(b *testing.B) { serve(b, a.App.Handler(), path) })
+	setup(false)
+	b.Run("detail_warm_cache_no_rate_limit", func(b *testing.B) { serve(b, a.App.Handler(), path) })
+}
+
+// BenchmarkSearch100k measures GET /contents?q=<word>&size=20 on 100,000
+// contents in PostgreSQL (trigram indexes), reporting p50 and p95. The
+// baseline is a primary-key SELECT of one content through the same pool.
+func BenchmarkSearch100k(b *testing.B) {
+	if !apptest.Postgres() {
+		b.Skip("PostgreSQL benchmark: set TEST_DATABASE_URL and TEST_REDIS_URL")
+	}
+	cfg := apptest.Config(b)
+	cfg.RateLimit.Enabled = false
+	a := apptest.NewWithConfig(b, cfg, modules...)
+	ctx := context.Background()
+	// 100,000 titles of two words out of 400 plus a number: each word is in
+	// about 0.5% of the titles, as a common title word would be.
+	_, err := a.DB.SQL.ExecContext(ctx, `
+		WITH words AS (SELECT array_agg(w) AS w FROM (
+			SELECT 'word' || g || CASE WHEN g % 3 = 0 THEN 'ㅡ영화' ELSE '' END AS w FROM generate_series(1, 400) g) s)
+		INSERT INTO contents (type, title, original_title, overview, original_language, poster_url, backdrop_url,
+			popularity, avg_rating, rating_count, rating_sum, rating_histogram, review_count, bookmark_count,
+			created_at, updated_at, release_date)
+		SELECT CASE WHEN i % 4 = 0 THEN 'tv' ELSE 'movie' END,
+			initcap(w[1 + (i * 7) % 400]) || ' ' || w[1 + (i * 13) % 400] || ' ' || i, '', '', 'en', '', '',
+			random() * 100, random() * 10, 0, 0, '[0,0,0,0,0,0,0,0,0,0]', 0, 0, now(), now(),
+			date '1950-01-01' + (i % 27000)
+		FROM generate_series(1, 100000) i, words`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	// The steady state autovacuum keeps: statistics, and GIN pending lists
+	// merged into the trigram indexes.
+	if _, err := a.DB.SQL.ExecContext(ctx, `VACUUM ANALYZE contents`); err != nil {
+		b.Fatal(err)
+	}
+	h := a.App.Handler()
+	measure := func(b *testing.B, do func(i int)) {
+		var d []time.Duration
+		i := 0
+		for b.Loop() {
+			start := time.Now()
+			do(i)
+			d = append(d, time.Since(start))
+			i++
+		}
+		slices.Sort(d)
+		b.ReportMetric(float64(d[len(d)/2].Microseconds())/1000, "p50-ms")
+		b.ReportMetric(float64(d[len(d)*95/100].Microseconds())/1000, "p95-ms")
+	}
+	b.Run("baseline=pk_select", func(b *testing.B) {
+		measure(b, func(i int) {
+			var title string
+			if err := a.DB.SQL.QueryRowContext(ctx, `SELECT title FROM contents WHERE id = $1`, 1+i%100000).Scan(&title); err != nil {
+				b.Fatal(err)
+			}
+		})
+	})
+	b.Run("search", func(b *testing.B) {
+		var rc fasthttp.RequestCtx
+		measure(b, func(i int) {
+			rc.Request.Reset()
+			rc.Response.Reset()
+			rc.Request.SetRequestURI(fmt.Sprintf("/api/v1/contents?q=word%d&size=20", 100+i%300))
+			h(&rc)
+			if rc.Response.StatusCode() != http.StatusOK {
+				b.Fatalf("status %d: %s", rc.Response.StatusCode(), rc.Response.Body())
+			}
+		})
+	})
+}

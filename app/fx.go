@@ -17,6 +17,7 @@ import (
 	"github.com/reelview/reelview/config"
 	"github.com/reelview/reelview/modules/auth"
 	"github.com/reelview/reelview/modules/contents"
+	"github.com/reelview/reelview/modules/reviews"
 	"github.com/reelview/reelview/modules/users"
 )
 
@@ -25,6 +26,7 @@ var featureModules = fx.Options(
 	auth.Module,
 	users.Module,
 	contents.Module,
+	reviews.Module,
 )
 
 // platform is everything but the listener: config, logger, database, Redis,

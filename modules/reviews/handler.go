@@ -165,22 +165,22 @@ func newList(p Page, pp server.PageParams, cursorMode bool) ReviewList {
 	return ReviewList{Items: pg.Items, Page: &pg.Page, Size: &pg.Size, TotalItems: &pg.TotalItems, TotalPages: &pg.TotalPages}
 }
 
-// listParams are the paging parameters of every review list.
-type listParams struct {
-	Cursor string `query:"cursor" maxLength:"512" doc:"Keyset pagination: empty for the first page, then next_cursor."`
-	server.PageParams
-	cursorMode bool
+// CursorParam is the cursor parameter of lists; present tells whether it
+// was sent at all (empty means "first page, cursor mode").
+type CursorParam struct {
+	Cursor  string `query:"cursor" maxLength:"512" doc:"Keyset pagination: empty for the first page, then next_cursor."`
+	present bool
 }
 
-// Resolve notes whether the cursor parameter was sent at all.
-func (p *listParams) Resolve(ctx huma.Context) []error {
+// Resolve notes whether the cursor parameter was sent.
+func (p *CursorParam) Resolve(ctx huma.Context) []error {
 	u := ctx.URL()
-	p.cursorMode = u.Query().Has("cursor")
+	p.present = u.Query().Has("cursor")
 	return nil
 }
 
-func (p *listParams) cursor() *string {
-	if !p.cursorMode {
+func (p *CursorParam) cursor() *string {
+	if !p.present {
 		return nil
 	}
 	return &p.Cursor
@@ -188,54 +188,63 @@ func (p *listParams) cursor() *string {
 
 type listOutput struct{ Body ReviewList }
 
-func (h *Handler) list(ctx context.Context, lq ListQuery, p *listParams) (*listOutput, error) {
-	lq.Cursor, lq.PageParams = p.cursor(), p.PageParams
+func (h *Handler) list(ctx context.Context, lq ListQuery, c *CursorParam, p server.PageParams) (*listOutput, error) {
+	lq.Cursor, lq.PageParams = c.cursor(), p
 	page, err := h.svc.List(ctx, ViewerFrom(ctx), lq)
 	if err != nil {
 		return nil, err
 	}
-	return &listOutput{Body: newList(page, p.PageParams, p.cursorMode)}, nil
+	return &listOutput{Body: newList(page, p, c.present)}, nil
 }
 
-type latestInput struct{ listParams }
+type latestInput struct {
+	CursorParam
+	server.PageParams
+}
 
 func (h *Handler) latest(ctx context.Context, in *latestInput) (*listOutput, error) {
-	return h.list(ctx, ListQuery{Order: "latest"}, &in.listParams)
+	return h.list(ctx, ListQuery{Order: "latest"}, &in.CursorParam, in.PageParams)
 }
 
 type popularInput struct {
 	Days int `query:"days" minimum:"1" maximum:"365" default:"7"`
-	listParams
+	CursorParam
+	server.PageParams
 }
 
 func (h *Handler) popular(ctx context.Context, in *popularInput) (*listOutput, error) {
 	since := time.Now().UTC().Add(-time.Duration(in.Days) * 24 * time.Hour)
-	return h.list(ctx, ListQuery{Order: "likes", Since: since}, &in.listParams)
+	return h.list(ctx, ListQuery{Order: "likes", Since: since}, &in.CursorParam, in.PageParams)
 }
 
 type contentReviewsInput struct {
 	ID   int    `path:"id" minimum:"1" example:"550"`
 	Sort string `query:"sort" enum:"latest,likes,rating" default:"latest"`
-	listParams
+	CursorParam
+	server.PageParams
 }
 
 func (h *Handler) contentReviews(ctx context.Context, in *contentReviewsInput) (*listOutput, error) {
-	return h.list(ctx, ListQuery{ContentID: in.ID, Order: in.Sort}, &in.listParams)
+	return h.list(ctx, ListQuery{ContentID: in.ID, Order: in.Sort}, &in.CursorParam, in.PageParams)
 }
 
 type userReviewsInput struct {
 	ID int `path:"id" minimum:"1" example:"42"`
-	listParams
+	CursorParam
+	server.PageParams
 }
 
 func (h *Handler) userReviews(ctx context.Context, in *userReviewsInput) (*listOutput, error) {
-	return h.list(ctx, ListQuery{UserID: in.ID, Order: "latest"}, &in.listParams)
+	return h.list(ctx, ListQuery{UserID: in.ID, Order: "latest"}, &in.CursorParam, in.PageParams)
 }
 
-type myReviewsInput struct{ listParams }
+type myReviewsInput struct {
+	CursorParam
+	server.PageParams
+}
 
 func (h *Handler) myReviews(ctx context.Context, in *myReviewsInput) (*listOutput, error) {
-	return h.list(ctx, ListQuery{UserID: ViewerFrom(ctx).ID, IncludeHidden: true, Order: "latest"}, &in.listParams)
+	return h.list(ctx, ListQuery{UserID: ViewerFrom(ctx).ID, IncludeHidden: true, Order: "latest"}, &in.CursorParam, in.PageParams)
 }
 
 type reviewBody struct {
@@ -325,7 +334,8 @@ func (l CommentList) MarshalJSON() ([]byte, error) {
 
 type commentsInput struct {
 	ID int `path:"id" minimum:"1" example:"7"`
-	listParams
+	CursorParam
+	server.PageParams
 }
 
 type commentsOutput struct{ Body CommentList }
@@ -338,8 +348,8 @@ func (h *Handler) comments(ctx context.Context, in *commentsInput) (*commentsOut
 	if page.Items == nil {
 		page.Items = []Comment{}
 	}
-	out := CommentList{Items: page.Items, NextCursor: page.NextCursor, cursorMode: in.cursorMode}
-	if !in.cursorMode {
+	out := CommentList{Items: page.Items, NextCursor: page.NextCursor, cursorMode: in.present}
+	if !in.present {
 		pg := server.NewPage(page.Items, in.PageParams, page.Total)
 		out.Page, out.Size, out.TotalItems, out.TotalPages = &pg.Page, &pg.Size, &pg.TotalItems, &pg.TotalPages
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/reelview/reelview/app/apperr"
 	"github.com/reelview/reelview/app/server"
 	"github.com/reelview/reelview/ent"
+	"github.com/reelview/reelview/ent/content"
 	"github.com/reelview/reelview/ent/review"
 	"github.com/reelview/reelview/ent/user"
 	"github.com/reelview/reelview/modules/auth"
@@ -163,8 +164,10 @@ func (s *Service) PublicProfile(ctx context.Context, id int) (Profile, error) {
 	if err != nil {
 		return Profile{}, err
 	}
-	// Read-only count of the user's visible reviews.
-	n, err := s.db.Review.Query().Where(review.UserID(id), review.Hidden(false)).Count(ctx)
+	// The same visibility as the reviews module's public lists: not hidden,
+	// not deleted (interceptor), of a live content.
+	n, err := s.db.Review.Query().Where(review.UserID(id), review.Hidden(false),
+		review.HasContentWith(content.DeletedAtIsNil())).Count(ctx)
 	if err != nil {
 		return Profile{}, fmt.Errorf("users: profile: %w", err)
 	}

@@ -319,8 +319,17 @@ func TestComments(t *testing.T) {
 	admin := apptest.SignUpAdmin(t, e.App)
 	r := e.review(t, author.Access, movie, 7)
 	path := fmt.Sprintf("/reviews/%d/comments", r.ID)
-	for _, bad := range []string{`{"body":""}`, `{"body":"   "}`, `{"body":"` + strings.Repeat("x", 2001) + `"}`, `{}`} {
+	for _, bad := range []string{`{"body":""}`, `{"body":"   "}`, `{"body":"` + strings.Repeat("x", 2001) + `"}`, `{}`, `{"body":"x","review_id":1}`} {
 		apptest.AssertError(t, e.do(t, "POST", path, bob.Access, bad), 400, "VALIDATION_FAILED")
+		if n, _ := e.DB.Ent.Comment.Query().Count(context.Background()); n != 0 {
+			t.Fatalf("%s created a comment", bad)
+		}
+	}
+	for _, bad := range []string{`{"reason":""}`, `{"reason":"` + strings.Repeat("r", 2001) + `"}`} {
+		apptest.AssertError(t, e.do(t, "POST", fmt.Sprintf("/reviews/%d/reports", r.ID), bob.Access, bad), 400, "VALIDATION_FAILED")
+		if n, _ := e.DB.Ent.ReviewReport.Query().Count(context.Background()); n != 0 {
+			t.Fatalf("%s created a report", bad)
+		}
 	}
 	var ids []int
 	for i, acc := range []apptest.Account{bob, author, bob} {

@@ -1,5 +1,11 @@
 package server
 
+import (
+	"encoding/json"
+
+	"github.com/danielgtaylor/huma/v2"
+)
+
 // PageParams are the page and size query parameters of every paginated
 // list (API.md): out-of-range values are a 400, never a silent default.
 type PageParams struct {
@@ -26,4 +32,64 @@ func NewPage[T any](items []T, p PageParams, total int) Page[T] {
 	}
 	return Page[T]{Items: items, Page: p.Page, Size: p.Size, TotalItems: total,
 		TotalPages: (total + p.Size - 1) / p.Size}
+}
+
+// CursorParam is the cursor parameter of lists that also paginate by keyset.
+// Present tells whether it was sent at all: an empty cursor asks for the
+// first page in cursor mode.
+type CursorParam struct {
+	Cursor  string `query:"cursor" maxLength:"512" doc:"Keyset pagination: empty for the first page, then the next_cursor of the previous answer."`
+	present bool
+}
+
+// Resolve notes whether the cursor parameter was sent (huma.Resolver).
+func (p *CursorParam) Resolve(ctx huma.Context) []error {
+	u := ctx.URL()
+	p.present = u.Query().Has("cursor")
+	return nil
+}
+
+// Value is the cursor, or nil in page mode.
+func (p *CursorParam) Value() *string {
+	if !p.present {
+		return nil
+	}
+	return &p.Cursor
+}
+
+// List is a list answered by page number or by keyset cursor. It marshals
+// to exactly the envelope of its mode (API.md): {items, page, size,
+// total_items, total_pages} or {items, next_cursor}.
+type List[T any] struct {
+	Items      []T     `json:"items"`
+	Page       *int    `json:"page,omitempty" doc:"Page mode only."`
+	Size       *int    `json:"size,omitempty" doc:"Page mode only."`
+	TotalItems *int    `json:"total_items,omitempty" doc:"Page mode only."`
+	TotalPages *int    `json:"total_pages,omitempty" doc:"Page mode only."`
+	NextCursor *string `json:"next_cursor,omitempty" nullable:"true" doc:"Cursor mode only: the cursor of the next page, null on the last."`
+	cursorMode bool
+}
+
+// NewList builds the list of the mode c asks for.
+func NewList[T any](items []T, c *CursorParam, p PageParams, total int, next *string) List[T] {
+	if items == nil {
+		items = []T{}
+	}
+	if c.Value() != nil {
+		return List[T]{Items: items, NextCursor: next, cursorMode: true}
+	}
+	pg := NewPage(items, p, total)
+	return List[T]{Items: items, Page: &pg.Page, Size: &pg.Size, TotalItems: &pg.TotalItems, TotalPages: &pg.TotalPages}
+}
+
+// MarshalJSON writes the envelope of the list's mode.
+func (l List[T]) MarshalJSON() ([]byte, error) {
+	if l.cursorMode {
+		return json.Marshal(struct {
+			Items      []T     `json:"items"`
+			NextCursor *string `json:"next_cursor"`
+		}{l.Items, l.NextCursor})
+	}
+	type plain List[T]
+	return json.Marshal(plain(l))
 }

@@ -2,7 +2,6 @@ package reviews
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"time"
 
@@ -131,74 +130,19 @@ func (h *Handler) Register(api huma.API) {
 	}), h.setVisibility)
 }
 
-// ReviewList is a page of reviews, by page number or by cursor.
-type ReviewList struct {
-	Items      []Review `json:"items"`
-	Page       *int     `json:"page,omitempty" doc:"Page mode only."`
-	Size       *int     `json:"size,omitempty" doc:"Page mode only."`
-	TotalItems *int     `json:"total_items,omitempty" doc:"Page mode only."`
-	TotalPages *int     `json:"total_pages,omitempty" doc:"Page mode only."`
-	NextCursor *string  `json:"next_cursor,omitempty" nullable:"true" doc:"Cursor mode only: the cursor of the next page, null on the last."`
-	cursorMode bool
-}
+type listOutput struct{ Body server.List[Review] }
 
-// MarshalJSON writes exactly the envelope of the list's mode (API.md).
-func (l ReviewList) MarshalJSON() ([]byte, error) {
-	if l.cursorMode {
-		return json.Marshal(struct {
-			Items      []Review `json:"items"`
-			NextCursor *string  `json:"next_cursor"`
-		}{l.Items, l.NextCursor})
-	}
-	type plain ReviewList
-	return json.Marshal(plain(l))
-}
-
-func newList(p Page, pp server.PageParams, cursorMode bool) ReviewList {
-	if p.Items == nil {
-		p.Items = []Review{}
-	}
-	if cursorMode {
-		return ReviewList{Items: p.Items, NextCursor: p.NextCursor, cursorMode: true}
-	}
-	pg := server.NewPage(p.Items, pp, p.Total)
-	return ReviewList{Items: pg.Items, Page: &pg.Page, Size: &pg.Size, TotalItems: &pg.TotalItems, TotalPages: &pg.TotalPages}
-}
-
-// CursorParam is the cursor parameter of lists; present tells whether it
-// was sent at all (empty means "first page, cursor mode").
-type CursorParam struct {
-	Cursor  string `query:"cursor" maxLength:"512" doc:"Keyset pagination: empty for the first page, then next_cursor."`
-	present bool
-}
-
-// Resolve notes whether the cursor parameter was sent.
-func (p *CursorParam) Resolve(ctx huma.Context) []error {
-	u := ctx.URL()
-	p.present = u.Query().Has("cursor")
-	return nil
-}
-
-func (p *CursorParam) cursor() *string {
-	if !p.present {
-		return nil
-	}
-	return &p.Cursor
-}
-
-type listOutput struct{ Body ReviewList }
-
-func (h *Handler) list(ctx context.Context, lq ListQuery, c *CursorParam, p server.PageParams) (*listOutput, error) {
-	lq.Cursor, lq.PageParams = c.cursor(), p
+func (h *Handler) list(ctx context.Context, lq ListQuery, c *server.CursorParam, p server.PageParams) (*listOutput, error) {
+	lq.Cursor, lq.PageParams = c.Value(), p
 	page, err := h.svc.List(ctx, ViewerFrom(ctx), lq)
 	if err != nil {
 		return nil, err
 	}
-	return &listOutput{Body: newList(page, p, c.present)}, nil
+	return &listOutput{Body: server.NewList(page.Items, c, p, page.Total, page.NextCursor)}, nil
 }
 
 type latestInput struct {
-	CursorParam
+	server.CursorParam
 	server.PageParams
 }
 
@@ -208,7 +152,7 @@ func (h *Handler) latest(ctx context.Context, in *latestInput) (*listOutput, err
 
 type popularInput struct {
 	Days int `query:"days" minimum:"1" maximum:"365" default:"7"`
-	CursorParam
+	server.CursorParam
 	server.PageParams
 }
 
@@ -220,7 +164,7 @@ func (h *Handler) popular(ctx context.Context, in *popularInput) (*listOutput, e
 type contentReviewsInput struct {
 	ID   int    `path:"id" minimum:"1" example:"550"`
 	Sort string `query:"sort" enum:"latest,likes,rating" default:"latest"`
-	CursorParam
+	server.CursorParam
 	server.PageParams
 }
 
@@ -230,7 +174,7 @@ func (h *Handler) contentReviews(ctx context.Context, in *contentReviewsInput) (
 
 type userReviewsInput struct {
 	ID int `path:"id" minimum:"1" example:"42"`
-	CursorParam
+	server.CursorParam
 	server.PageParams
 }
 
@@ -239,7 +183,7 @@ func (h *Handler) userReviews(ctx context.Context, in *userReviewsInput) (*listO
 }
 
 type myReviewsInput struct {
-	CursorParam
+	server.CursorParam
 	server.PageParams
 }
 
@@ -309,51 +253,20 @@ func (h *Handler) unlike(ctx context.Context, in *idInput) (*struct{}, error) {
 	return nil, h.svc.Unlike(ctx, ViewerFrom(ctx), in.ID)
 }
 
-// CommentList is a page of comments, by page number or by cursor.
-type CommentList struct {
-	Items      []Comment `json:"items"`
-	Page       *int      `json:"page,omitempty"`
-	Size       *int      `json:"size,omitempty"`
-	TotalItems *int      `json:"total_items,omitempty"`
-	TotalPages *int      `json:"total_pages,omitempty"`
-	NextCursor *string   `json:"next_cursor,omitempty" nullable:"true"`
-	cursorMode bool
-}
-
-// MarshalJSON writes exactly the envelope of the list's mode.
-func (l CommentList) MarshalJSON() ([]byte, error) {
-	if l.cursorMode {
-		return json.Marshal(struct {
-			Items      []Comment `json:"items"`
-			NextCursor *string   `json:"next_cursor"`
-		}{l.Items, l.NextCursor})
-	}
-	type plain CommentList
-	return json.Marshal(plain(l))
-}
-
 type commentsInput struct {
 	ID int `path:"id" minimum:"1" example:"7"`
-	CursorParam
+	server.CursorParam
 	server.PageParams
 }
 
-type commentsOutput struct{ Body CommentList }
+type commentsOutput struct{ Body server.List[Comment] }
 
 func (h *Handler) comments(ctx context.Context, in *commentsInput) (*commentsOutput, error) {
-	page, err := h.svc.Comments(ctx, ViewerFrom(ctx), in.ID, in.cursor(), in.PageParams)
+	page, err := h.svc.Comments(ctx, ViewerFrom(ctx), in.ID, in.Value(), in.PageParams)
 	if err != nil {
 		return nil, err
 	}
-	if page.Items == nil {
-		page.Items = []Comment{}
-	}
-	out := CommentList{Items: page.Items, NextCursor: page.NextCursor, cursorMode: in.present}
-	if !in.present {
-		pg := server.NewPage(page.Items, in.PageParams, page.Total)
-		out.Page, out.Size, out.TotalItems, out.TotalPages = &pg.Page, &pg.Size, &pg.TotalItems, &pg.TotalPages
-	}
-	return &commentsOutput{Body: out}, nil
+	return &commentsOutput{Body: server.NewList(page.Items, &in.CursorParam, in.PageParams, page.Total, page.NextCursor)}, nil
 }
 
 type addCommentInput struct {

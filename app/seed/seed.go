@@ -62,7 +62,7 @@ type Result struct {
 
 // DemoPassword is the password of the demo accounts (USER role only: admins
 // come from ADMIN_EMAIL / ADMIN_PASSWORD, never from a published password).
-const DemoPassword = "reelview-demo-pass"
+const DemoPassword = "reelview-demo-pass" //nolint:gosec // G101: a published demo password, by design
 
 // DemoAccounts are the emails and nicknames of the demo accounts.
 var DemoAccounts = [][2]string{{"ada@reelview.dev", "ada"}, {"grace@reelview.dev", "grace"}}

@@ -2,7 +2,6 @@ package auth
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -63,7 +62,7 @@ type Hasher struct {
 
 // NewHasher returns a hasher at the configured cost.
 func NewHasher(c config.Auth) (*Hasher, error) {
-	dummy, err := bcrypt.GenerateFromPassword([]byte("reelview-timing-equaliser"), c.BcryptCost)
+	dummy, err := bcrypt.GenerateFromPassword([]byte("reelview-timing-equalizer"), c.BcryptCost)
 	if err != nil {
 		return nil, fmt.Errorf("auth: bcrypt: %w", err)
 	}
@@ -87,6 +86,5 @@ func (h *Hasher) Check(hash, p string) bool {
 		_ = bcrypt.CompareHashAndPassword(h.dummy, []byte(p))
 		return false
 	}
-	err := bcrypt.CompareHashAndPassword([]byte(hash), []byte(p))
-	return err == nil && !errors.Is(err, bcrypt.ErrMismatchedHashAndPassword)
+	return bcrypt.CompareHashAndPassword([]byte(hash), []byte(p)) == nil
 }

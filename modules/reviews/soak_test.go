@@ -73,7 +73,7 @@ func TestMixedWriteSoak(t *testing.T) {
 						reviewIDs.Store(r.ID, struct{}{})
 					}
 				case op < 4:
-					res = e.do(t, "GET", fmt.Sprintf("/users/me/reviews?size=1"), acc.Access, "")
+					res = e.do(t, "GET", "/users/me/reviews?size=1", acc.Access, "")
 					var mine struct{ Items []struct{ ID int } }
 					res.JSON(t, &mine)
 					if len(mine.Items) > 0 {

@@ -167,8 +167,7 @@ func (h *Handler) profile(ctx context.Context, in *idInput) (*profileOutput, err
 	if err != nil {
 		return nil, err
 	}
-	return &profileOutput{Body: PublicProfile{ID: p.ID, Nickname: p.Nickname, Bio: p.Bio, AvatarURL: p.AvatarURL,
-		JoinedAt: p.JoinedAt, ReviewCount: p.ReviewCount}}, nil
+	return &profileOutput{Body: PublicProfile(p)}, nil
 }
 
 type listInput struct {

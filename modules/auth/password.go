@@ -57,16 +57,23 @@ func ValidatePassword(field, p string) error {
 // Hasher hashes and checks passwords with bcrypt at the configured cost.
 type Hasher struct {
 	cost  int
-	dummy []byte // compared against for unknown accounts: same work, no timing oracle
+	ready chan struct{} // closed once dummy is computed
+	dummy []byte        // compared against for unknown accounts: same work, no timing oracle
 }
 
-// NewHasher returns a hasher at the configured cost.
+// NewHasher returns a hasher at the configured cost. The dummy hash is
+// computed in the background (one bcrypt, ~0.25 s at cost 12) so that
+// start-up does not wait for it.
 func NewHasher(c config.Auth) (*Hasher, error) {
-	dummy, err := bcrypt.GenerateFromPassword([]byte("reelview-timing-equalizer"), c.BcryptCost)
-	if err != nil {
-		return nil, fmt.Errorf("auth: bcrypt: %w", err)
+	if c.BcryptCost < bcrypt.MinCost || c.BcryptCost > bcrypt.MaxCost {
+		return nil, fmt.Errorf("auth: bcrypt cost %d out of range", c.BcryptCost)
 	}
-	return &Hasher{cost: c.BcryptCost, dummy: dummy}, nil
+	h := &Hasher{cost: c.BcryptCost, ready: make(chan struct{})}
+	go func() {
+		defer close(h.ready)
+		h.dummy, _ = bcrypt.GenerateFromPassword([]byte("reelview-timing-equalizer"), c.BcryptCost)
+	}()
+	return h, nil
 }
 
 // Hash returns the bcrypt hash of p.
@@ -83,6 +90,7 @@ func (h *Hasher) Hash(_ context.Context, p string) (string, error) {
 // cost, so that the answer takes as long as for a real account.
 func (h *Hasher) Check(hash, p string) bool {
 	if hash == "" {
+		<-h.ready
 		_ = bcrypt.CompareHashAndPassword(h.dummy, []byte(p))
 		return false
 	}

@@ -121,6 +121,20 @@ type TMDB struct {
 	APIKey    string `env:"TMDB_API_KEY"`
 	ReadToken string `env:"TMDB_READ_TOKEN"`
 	BaseURL   string `env:"TMDB_BASE_URL" envDefault:"https://api.themoviedb.org/3"`
+	// CallTimeout bounds one attempt (connect, headers and body).
+	CallTimeout time.Duration `env:"TMDB_TIMEOUT" envDefault:"10s"`
+	// MaxRetries is how many times a 429, 5xx or network failure is retried.
+	MaxRetries int `env:"TMDB_MAX_RETRIES" envDefault:"3"`
+	// RateLimit is the client-side budget shared by all replicas through
+	// Redis, well under TMDB's own limit (about 50 requests per second).
+	RateLimit Rate `env:"TMDB_RATE_LIMIT" envDefault:"20/1s"`
+	// CacheTTL is how long TMDB answers are kept in Redis.
+	CacheTTL time.Duration `env:"TMDB_CACHE_TTL" envDefault:"6h"`
+	// BreakerCooldown is how long calls fail fast after TMDB failed five
+	// times in a row, before one trial call.
+	BreakerCooldown time.Duration `env:"TMDB_BREAKER_COOLDOWN" envDefault:"30s"`
+	// MaxBodyBytes bounds a TMDB response body.
+	MaxBodyBytes int64 `env:"TMDB_MAX_BODY_BYTES" envDefault:"4194304"`
 }
 
 // Google configures Google Sign-In.
@@ -335,6 +349,15 @@ func (c Config) Validate() error {
 	}
 	if c.Auth.AdminPassword != "" && (len(c.Auth.AdminPassword) < 8 || len(c.Auth.AdminPassword) > 72) {
 		bad("ADMIN_PASSWORD", "must be 8 to 72 bytes")
+	}
+	if c.TMDB.CallTimeout <= 0 || c.TMDB.CacheTTL < 0 {
+		bad("TMDB_TIMEOUT", "TMDB_TIMEOUT must be positive and TMDB_CACHE_TTL not negative")
+	}
+	if c.TMDB.MaxRetries < 0 || c.TMDB.MaxRetries > 10 {
+		bad("TMDB_MAX_RETRIES", "must be between 0 and 10, got %d", c.TMDB.MaxRetries)
+	}
+	if c.TMDB.MaxBodyBytes < 1024 {
+		bad("TMDB_MAX_BODY_BYTES", "must be at least 1024, got %d", c.TMDB.MaxBodyBytes)
 	}
 	if c.Jobs.Workers < 1 {
 		bad("JOB_WORKERS", "must be at least 1, got %d", c.Jobs.Workers)

@@ -18,6 +18,7 @@ import (
 	"github.com/reelview/reelview/modules/auth"
 	"github.com/reelview/reelview/modules/contents"
 	"github.com/reelview/reelview/modules/reviews"
+	"github.com/reelview/reelview/modules/tmdb"
 	"github.com/reelview/reelview/modules/users"
 )
 
@@ -27,6 +28,7 @@ var featureModules = fx.Options(
 	users.Module,
 	contents.Module,
 	reviews.Module,
+	tmdb.Module,
 )
 
 // platform is everything but the listener: config, logger, database, Redis,

@@ -1,0 +1,112 @@
+package tmdb
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/reelview/reelview/app/server"
+	"github.com/reelview/reelview/modules/auth"
+)
+
+// Handler serves the TMDB operations.
+type Handler struct {
+	svc   *Service
+	guard *auth.Guard
+}
+
+// NewHandler returns the TMDB HTTP handler.
+func NewHandler(svc *Service, g *auth.Guard) *Handler { return &Handler{svc: svc, guard: g} }
+
+// Register implements server.Routes.
+func (h *Handler) Register(api huma.API) {
+	g := server.Group(api, "TMDB")
+	upstream := []int{http.StatusBadGateway, http.StatusGatewayTimeout}
+	huma.Register(g, h.guard.User(api, huma.Operation{
+		OperationID: "search-tmdb", Method: http.MethodGet, Path: "/tmdb/search",
+		Summary:     "Search TMDB",
+		Description: "Searches The Movie Database for titles of a type. Each result says whether it is already in the catalog (`in_catalog`, `content_id`). Answers are cached. 503 when the server has no TMDB credentials; 502/504 when TMDB fails.",
+		Errors:      upstream,
+	}), h.search)
+	a := server.Group(api, "Admin: TMDB")
+	huma.Register(a, h.guard.Admin(api, huma.Operation{
+		OperationID: "admin-import-tmdb", Method: http.MethodPost, Path: "/admin/tmdb/import",
+		Summary:     "Import a TMDB title",
+		Description: "Imports (or refreshes) one movie or TV show with its genres. Idempotent by (type, tmdb_id): importing twice updates the same content; a deleted content is restored. Admins only.",
+		Errors:      append([]int{http.StatusNotFound}, upstream...),
+	}), h.importTitle)
+	huma.Register(a, h.guard.Admin(api, huma.Operation{
+		OperationID: "admin-sync-tmdb-genres", Method: http.MethodPost, Path: "/admin/tmdb/genres/sync",
+		Summary:     "Sync genres from TMDB",
+		Description: "Creates or maps a local genre for every TMDB movie and TV genre. Admins only.",
+		Errors:      upstream,
+	}), h.syncGenres)
+}
+
+type searchInput struct {
+	Q    string `query:"q" required:"true" minLength:"1" maxLength:"200" example:"star wars"`
+	Type string `query:"type" enum:"movie,tv" default:"movie"`
+	Page int    `query:"page" minimum:"1" maximum:"500" default:"1"`
+}
+
+type searchOutput struct {
+	Body struct {
+		Items        []SearchResult `json:"items"`
+		Page         int            `json:"page"`
+		TotalResults int            `json:"total_results"`
+	}
+}
+
+func (h *Handler) search(ctx context.Context, in *searchInput) (*searchOutput, error) {
+	items, total, err := h.svc.Search(ctx, in.Type, in.Q, in.Page)
+	if err != nil {
+		return nil, err
+	}
+	out := &searchOutput{}
+	out.Body.Items, out.Body.Page, out.Body.TotalResults = items, in.Page, total
+	if out.Body.Items == nil {
+		out.Body.Items = []SearchResult{}
+	}
+	return out, nil
+}
+
+type importInput struct {
+	Body struct {
+		Type   string `json:"type" enum:"movie,tv" example:"movie"`
+		TmdbID int64  `json:"tmdb_id" minimum:"1" example:"550"`
+	}
+}
+
+type importOutput struct {
+	Status int
+	Body   ImportResult
+}
+
+func (h *Handler) importTitle(ctx context.Context, in *importInput) (*importOutput, error) {
+	res, err := h.svc.Import(ctx, in.Body.Type, in.Body.TmdbID)
+	if err != nil {
+		return nil, err
+	}
+	status := http.StatusOK
+	if res.Created {
+		status = http.StatusCreated
+	}
+	return &importOutput{Status: status, Body: res}, nil
+}
+
+type syncGenresOutput struct {
+	Body struct {
+		Genres int `json:"genres" doc:"TMDB genres synced (movie and TV)."`
+	}
+}
+
+func (h *Handler) syncGenres(ctx context.Context, _ *struct{}) (*syncGenresOutput, error) {
+	n, err := h.svc.SyncGenres(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := &syncGenresOutput{}
+	out.Body.Genres = n
+	return out, nil
+}

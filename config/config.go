@@ -133,6 +133,10 @@ type TMDB struct {
 	// BreakerCooldown is how long calls fail fast after TMDB failed five
 	// times in a row, before one trial call.
 	BreakerCooldown time.Duration `env:"TMDB_BREAKER_COOLDOWN" envDefault:"30s"`
+	// SyncInterval runs a sync of TMDB's popular movies this often (0: never).
+	SyncInterval time.Duration `env:"TMDB_SYNC_INTERVAL" envDefault:"0s"`
+	// SyncPages is how many pages of 20 titles the periodic sync imports.
+	SyncPages int `env:"TMDB_SYNC_PAGES" envDefault:"5"`
 	// MaxBodyBytes bounds a TMDB response body.
 	MaxBodyBytes int64 `env:"TMDB_MAX_BODY_BYTES" envDefault:"4194304"`
 }
@@ -355,6 +359,12 @@ func (c Config) Validate() error {
 	}
 	if c.TMDB.MaxRetries < 0 || c.TMDB.MaxRetries > 10 {
 		bad("TMDB_MAX_RETRIES", "must be between 0 and 10, got %d", c.TMDB.MaxRetries)
+	}
+	if c.TMDB.SyncInterval < 0 || c.TMDB.SyncInterval > 0 && c.TMDB.SyncInterval < time.Minute {
+		bad("TMDB_SYNC_INTERVAL", "must be 0 (off) or at least 1m, got %s", c.TMDB.SyncInterval)
+	}
+	if c.TMDB.SyncPages < 1 || c.TMDB.SyncPages > 500 {
+		bad("TMDB_SYNC_PAGES", "must be between 1 and 500, got %d", c.TMDB.SyncPages)
 	}
 	if c.TMDB.MaxBodyBytes < 1024 {
 		bad("TMDB_MAX_BODY_BYTES", "must be at least 1024, got %d", c.TMDB.MaxBodyBytes)

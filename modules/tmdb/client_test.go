@@ -2,7 +2,9 @@ package tmdb_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -86,6 +88,12 @@ func newFake(t *testing.T) *fakeTMDB {
 			default:
 				send(http.StatusOK, "search_movie_star_wars.json")
 			}
+			return
+		}
+		// Details of a listed title: the list entry itself (the fields match).
+		if b, ok := listed(t)[r.URL.Path]; ok {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write(b)
 			return
 		}
 		send(http.StatusNotFound, "error_404_not_found.json")
@@ -394,4 +402,36 @@ func TestClientSideRateLimit(t *testing.T) {
 	if f.hits.Load() != 4 {
 		t.Errorf("%d calls reached TMDB, want 4", f.hits.Load())
 	}
+}
+
+var (
+	listedOnce sync.Once
+	listedMap  map[string][]byte
+)
+
+// listed maps /movie/{id} and /tv/{id} of every title of the recorded lists
+// to its list entry, so that imports of whole lists work against the fake.
+func listed(t *testing.T) map[string][]byte {
+	listedOnce.Do(func() {
+		listedMap = map[string][]byte{}
+		for _, name := range []string{"movie_popular_page1.json", "movie_top_rated_page1.json", "trending_all_week_trimmed.json"} {
+			var page struct{ Results []json.RawMessage }
+			if err := json.Unmarshal(fixture(t, name), &page); err != nil {
+				panic(err)
+			}
+			for _, raw := range page.Results {
+				var head struct {
+					ID        int64  `json:"id"`
+					MediaType string `json:"media_type"`
+				}
+				_ = json.Unmarshal(raw, &head)
+				typ := head.MediaType
+				if typ == "" {
+					typ = "movie"
+				}
+				listedMap[fmt.Sprintf("/%s/%d", typ, head.ID)] = raw
+			}
+		}
+	})
+	return listedMap
 }

@@ -13,11 +13,14 @@ import (
 // Handler serves the TMDB operations.
 type Handler struct {
 	svc   *Service
+	syncs *Syncs
 	guard *auth.Guard
 }
 
 // NewHandler returns the TMDB HTTP handler.
-func NewHandler(svc *Service, g *auth.Guard) *Handler { return &Handler{svc: svc, guard: g} }
+func NewHandler(svc *Service, syncs *Syncs, g *auth.Guard) *Handler {
+	return &Handler{svc: svc, syncs: syncs, guard: g}
+}
 
 // Register implements server.Routes.
 func (h *Handler) Register(api huma.API) {
@@ -36,6 +39,18 @@ func (h *Handler) Register(api huma.API) {
 		Description: "Imports (or refreshes) one movie or TV show with its genres. Idempotent by (type, tmdb_id): importing twice updates the same content; a deleted content is restored. Admins only.",
 		Errors:      append([]int{http.StatusNotFound}, upstream...),
 	}), h.importTitle)
+	huma.Register(a, h.guard.Admin(api, huma.Operation{
+		OperationID: "admin-sync-tmdb", Method: http.MethodPost, Path: "/admin/tmdb/sync",
+		Summary:       "Queue a sync of a TMDB list",
+		Description:   "Queues a background job that imports every title of the first `pages` pages (20 titles each) of a TMDB list, and answers 202 with its id at once. While the same sync is queued or running, queueing it again returns that job (`duplicate: true`). `now_playing` exists for movies only. Follow it with GET /admin/tmdb/sync/{job_id}. Admins only.",
+		DefaultStatus: http.StatusAccepted,
+	}), h.queueSync)
+	huma.Register(a, h.guard.Admin(api, huma.Operation{
+		OperationID: "admin-get-tmdb-sync", Method: http.MethodGet, Path: "/admin/tmdb/sync/{job_id}",
+		Summary:     "State of a sync",
+		Description: "The state of a sync job (queued, running, retrying, completed, discarded) with its progress: pages done of the total, titles imported, updated and failed, and the last errors. Admins only.",
+		Errors:      []int{http.StatusNotFound},
+	}), h.syncStatus)
 	huma.Register(a, h.guard.Admin(api, huma.Operation{
 		OperationID: "admin-sync-tmdb-genres", Method: http.MethodPost, Path: "/admin/tmdb/genres/sync",
 		Summary:     "Sync genres from TMDB",
@@ -109,4 +124,51 @@ func (h *Handler) syncGenres(ctx context.Context, _ *struct{}) (*syncGenresOutpu
 	out := &syncGenresOutput{}
 	out.Body.Genres = n
 	return out, nil
+}
+
+type queueSyncInput struct {
+	Body struct {
+		List  string `json:"list" enum:"popular,top_rated,trending,now_playing" example:"popular"`
+		Type  string `json:"type" enum:"movie,tv" example:"movie"`
+		Pages int    `json:"pages" minimum:"1" maximum:"50" example:"5"`
+	}
+}
+
+// Resolve checks the list exists for the type.
+func (in *queueSyncInput) Resolve(huma.Context) []error {
+	if in.Body.List == "now_playing" && in.Body.Type == "tv" {
+		return []error{&huma.ErrorDetail{Location: "body.list", Message: "now_playing exists for movies only", Value: in.Body.List}}
+	}
+	return nil
+}
+
+type queueSyncOutput struct {
+	Body struct {
+		JobID     int64 `json:"job_id" example:"42"`
+		Duplicate bool  `json:"duplicate" doc:"The same sync was already queued or running: this is its id."`
+	}
+}
+
+func (h *Handler) queueSync(ctx context.Context, in *queueSyncInput) (*queueSyncOutput, error) {
+	id, dup, err := h.syncs.Queue(ctx, SyncArgs{List: in.Body.List, Type: in.Body.Type, Pages: in.Body.Pages})
+	if err != nil {
+		return nil, err
+	}
+	out := &queueSyncOutput{}
+	out.Body.JobID, out.Body.Duplicate = id, dup
+	return out, nil
+}
+
+type syncStatusInput struct {
+	JobID int64 `path:"job_id" minimum:"1" example:"42"`
+}
+
+type syncStatusOutput struct{ Body SyncStatus }
+
+func (h *Handler) syncStatus(ctx context.Context, in *syncStatusInput) (*syncStatusOutput, error) {
+	st, err := h.syncs.Status(ctx, in.JobID)
+	if err != nil {
+		return nil, err
+	}
+	return &syncStatusOutput{Body: st}, nil
 }

@@ -4,6 +4,7 @@ import (
 	"go.uber.org/fx"
 	"go.uber.org/zap"
 
+	"github.com/reelview/reelview/app/jobs"
 	"github.com/reelview/reelview/app/server"
 )
 
@@ -13,6 +14,8 @@ var Module = fx.Module("tmdb",
 	fx.Provide(
 		NewClient,
 		NewService,
+		NewSyncs,
+		jobs.AsRegistration(registration),
 		server.AsRoutes(NewHandler),
 	),
 	fx.Decorate(func(l *zap.Logger) *zap.Logger { return l.Named("tmdb") }),

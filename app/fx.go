@@ -59,6 +59,10 @@ func serveOptions(c config.Config) fx.Option {
 	)
 }
 
+func demoOptions(c config.Config) seed.Options {
+	return seed.Options{BcryptCost: c.Auth.BcryptCost, AdminPassword: c.DemoAdminPassword, UserPassword: c.DemoUserPassword}
+}
+
 // seedDemo seeds the demo catalog on start when DEMO_SEED (or the embedded
 // mode's default) asks for it; it is a no-op on a database with contents.
 func seedDemo(lc fx.Lifecycle, c config.Config, db *database.DB, log *zap.Logger) {
@@ -66,14 +70,17 @@ func seedDemo(lc fx.Lifecycle, c config.Config, db *database.DB, log *zap.Logger
 		return
 	}
 	lc.Append(fx.StartHook(func(ctx context.Context) error {
-		res, err := seed.Demo(ctx, db.Ent, c.Auth.BcryptCost)
+		res, err := seed.Demo(ctx, db.Ent, demoOptions(c))
 		if err != nil {
 			return err
 		}
 		if res.Contents > 0 {
 			log.Info("demo data seeded", zap.Int("genres", res.Genres), zap.Int("contents", res.Contents),
-				zap.Int("accounts", res.Accounts), zap.String("sign_in_as", seed.DemoAccounts[0][0]),
-				zap.String("password", seed.DemoPassword))
+				zap.Int("accounts", res.Accounts), zap.Int("reviews", res.Reviews))
+			// Generated passwords are shown this once; only hashes are kept.
+			for email, p := range res.Passwords {
+				log.Warn("demo account password (shown once)", zap.String("accounts", email), zap.String("password", p))
+			}
 		}
 		return nil
 	}))

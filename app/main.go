@@ -260,12 +260,16 @@ func seedCmd(cfg config.Config) error {
 		if err := database.Prepare(ctx, db, false, log); err != nil {
 			return err
 		}
-		res, err := seed.Demo(ctx, db.Ent, cfg.Auth.BcryptCost)
+		res, err := seed.Demo(ctx, db.Ent, demoOptions(cfg))
 		if err != nil {
 			return err
 		}
 		log.Info("demo data", zap.Int("genres", res.Genres), zap.Int("contents", res.Contents),
-			zap.Int("accounts", res.Accounts))
+			zap.Int("accounts", res.Accounts), zap.Int("reviews", res.Reviews), zap.Int("likes", res.Likes),
+			zap.Int("comments", res.Comments))
+		for email, p := range res.Passwords {
+			fmt.Printf("demo password for %s (shown once): %s\n", email, p)
+		}
 		return nil
 	})
 }

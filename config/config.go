@@ -48,6 +48,10 @@ type Config struct {
 	// DemoSeed seeds the demo catalog on first start. Unset, it is true in
 	// the embedded mode and false with PostgreSQL.
 	DemoSeed *bool `env:"DEMO_SEED"`
+	// Passwords of the demo admin and users; generated (and shown once)
+	// when empty.
+	DemoAdminPassword string `env:"DEMO_ADMIN_PASSWORD"`
+	DemoUserPassword  string `env:"DEMO_USER_PASSWORD"`
 }
 
 // HTTP configures the server.
@@ -368,6 +372,11 @@ func (c Config) Validate() error {
 	}
 	if c.TMDB.MaxBodyBytes < 1024 {
 		bad("TMDB_MAX_BODY_BYTES", "must be at least 1024, got %d", c.TMDB.MaxBodyBytes)
+	}
+	for name, p := range map[string]string{"DEMO_ADMIN_PASSWORD": c.DemoAdminPassword, "DEMO_USER_PASSWORD": c.DemoUserPassword} {
+		if p != "" && (len(p) < 8 || len(p) > 72) {
+			bad(name, "must be 8 to 72 bytes")
+		}
 	}
 	if c.Jobs.Workers < 1 {
 		bad("JOB_WORKERS", "must be at least 1, got %d", c.Jobs.Workers)

@@ -14,8 +14,6 @@ import (
 	"github.com/reelview/reelview/ent"
 	"github.com/reelview/reelview/ent/content"
 	"github.com/reelview/reelview/ent/genre"
-	"github.com/reelview/reelview/ent/user"
-	"golang.org/x/crypto/bcrypt"
 )
 
 //go:embed demo/*.json
@@ -30,6 +28,7 @@ type tmdbGenres struct {
 
 type tmdbTitle struct {
 	ID               int64   `json:"id"`
+	MediaType        string  `json:"media_type"`
 	Title            string  `json:"title"`
 	Name             string  `json:"name"`
 	OriginalTitle    string  `json:"original_title"`
@@ -55,21 +54,32 @@ type tmdbConfiguration struct {
 
 // Result counts what Demo inserted.
 type Result struct {
-	Genres   int
-	Contents int
-	Accounts int
+	Genres, Contents, Accounts, Reviews, Likes, Comments int
+	// Passwords holds the passwords Demo generated, by email: they are shown
+	// once (logged or printed) and only their hashes are stored.
+	Passwords map[string]string
 }
 
-// DemoPassword is the password of the demo accounts (USER role only: admins
-// come from ADMIN_EMAIL / ADMIN_PASSWORD, never from a published password).
-const DemoPassword = "reelview-demo-pass" //nolint:gosec // G101: a published demo password, by design
+// Options are the demo accounts' settings.
+type Options struct {
+	BcryptCost    int
+	AdminPassword string // DEMO_ADMIN_PASSWORD; generated when empty
+	UserPassword  string // DEMO_USER_PASSWORD; generated when empty
+}
 
-// DemoAccounts are the emails and nicknames of the demo accounts.
-var DemoAccounts = [][2]string{{"ada@reelview.dev", "ada"}, {"grace@reelview.dev", "grace"}}
+// Demo accounts: an admin and two users who can sign in, and a community of
+// reviewers whose passwords nobody knows.
+const (
+	DemoAdminEmail = "admin@reelview.dev"
+	communitySize  = 40
+)
 
-// Demo inserts the demo catalog unless the database already has contents. It
-// runs in one transaction: either the whole catalog is there or none of it.
-func Demo(ctx context.Context, client *ent.Client, bcryptCost int) (Result, error) {
+// DemoUserEmails are the two demo users who can sign in.
+var DemoUserEmails = []string{"ada@reelview.dev", "grace@reelview.dev"}
+
+// Demo inserts the demo data unless the database already has contents. It
+// runs in one transaction: either all of it is there or none of it.
+func Demo(ctx context.Context, client *ent.Client, o Options) (Result, error) {
 	if n, err := client.Content.Query().Count(ctx); err != nil || n > 0 {
 		return Result{}, err
 	}
@@ -82,8 +92,12 @@ func Demo(ctx context.Context, client *ent.Client, bcryptCost int) (Result, erro
 		return Result{}, err
 	}
 	res, err := demoTx(ctx, tx, cfg.Images.SecureBaseURL)
+	var users []int
 	if err == nil {
-		res.Accounts, err = demoAccounts(ctx, tx, bcryptCost)
+		users, err = demoAccounts(ctx, tx, o, &res)
+	}
+	if err == nil {
+		err = demoCommunity(ctx, tx, users, &res)
 	}
 	if err != nil {
 		_ = tx.Rollback()
@@ -110,7 +124,7 @@ func demoTx(ctx context.Context, tx *ent.Tx, imageBase string) (Result, error) {
 		}
 	}
 	var titles []tmdbTitle
-	for _, file := range []string{"movie_popular_page1.json", "movie_top_rated_page1.json"} {
+	for _, file := range []string{"movie_popular_page1.json", "movie_top_rated_page1.json", "search_movie_star_wars.json"} {
 		var page struct{ Results []tmdbTitle }
 		if err := read(file, &page); err != nil {
 			return res, err
@@ -121,10 +135,19 @@ func demoTx(ctx context.Context, tx *ent.Tx, imageBase string) (Result, error) {
 	if err := read("tv_1399_details.json", &tv); err != nil {
 		return res, err
 	}
+	tv.MediaType = "tv"
+	var trending struct{ Results []tmdbTitle }
+	if err := read("trending_all_week_trimmed.json", &trending); err != nil {
+		return res, err
+	}
+	titles = append(append(titles, tv), trending.Results...)
 	seen := map[string]bool{}
-	for i, t := range append(titles, tv) {
+	for _, t := range titles {
+		if t.MediaType != "" && t.MediaType != "movie" && t.MediaType != "tv" {
+			continue // people in trending
+		}
 		typ, gtyp := content.TypeMovie, genre.TypeMovie
-		if i == len(titles) {
+		if t.MediaType == "tv" {
 			typ, gtyp = content.TypeTv, genre.TypeTv
 		}
 		key := fmt.Sprint(typ, t.ID)
@@ -163,30 +186,12 @@ func demoTx(ctx context.Context, tx *ent.Tx, imageBase string) (Result, error) {
 		}
 		res.Contents++
 	}
-	return res, nil
-}
-
-// demoAccounts creates the demo accounts that do not exist yet.
-func demoAccounts(ctx context.Context, tx *ent.Tx, cost int) (int, error) {
-	hash, err := bcrypt.GenerateFromPassword([]byte(DemoPassword), cost)
+	n, err := generatedTitles(ctx, tx, genres, 220-res.Contents)
+	res.Contents += n
 	if err != nil {
-		return 0, err
+		return res, err
 	}
-	n := 0
-	for _, a := range DemoAccounts {
-		exists, err := tx.User.Query().Where(user.Or(user.Email(a[0]), user.Nickname(a[1]))).Exist(ctx)
-		if err != nil {
-			return n, err
-		}
-		if exists {
-			continue
-		}
-		if err := tx.User.Create().SetEmail(a[0]).SetNickname(a[1]).SetPasswordHash(string(hash)).Exec(ctx); err != nil {
-			return n, err
-		}
-		n++
-	}
-	return n, nil
+	return res, nil
 }
 
 func first(a, b string) string {

@@ -47,7 +47,7 @@ func BenchmarkContentDetail(b *testing.B) {
 		cfg.RateLimit.Enabled = rateLimit
 		cfg.RateLimit.Default.Requests = 1 << 30
 		a = apptest.NewWithConfig(b, cfg, append(modules, fx.Options())...)
-		if _, err := seed.Demo(context.Background(), a.DB.Ent, 4); err != nil {
+		if _, err := seed.Demo(context.Background(), a.DB.Ent, seed.Options{BcryptCost: 4}); err != nil {
 			b.Fatal(err)
 		}
 		c, err := a.DB.Ent.Content.Query().First(context.Background())

@@ -4,7 +4,7 @@
 //	reelview migrate up|status         apply or show PostgreSQL migrations
 //	reelview migrate diff <name>       write a migration for ent schema changes
 //	reelview migrate diff --check      fail when migrations/ is behind the schema
-//	reelview seed                      insert the demo catalog
+//	reelview seed [--synthetic]        insert the demo data, or a load-test data set
 //	reelview openapi [--out DIR]       print or write the OpenAPI document
 //	reelview healthcheck               probe /health of a running server
 //	reelview version                   print the build identity
@@ -51,7 +51,9 @@ Commands:
   migrate diff --check     exit 1 when migrations/ is behind the ent schema
   migrate hash             rewrite migrations/atlas.sum after adding a hand-written
                            migration file
-  seed                     insert the demo catalog (skipped when contents exist)
+  seed                     insert the demo data (skipped when contents exist)
+  seed --synthetic         insert a large generated data set into PostgreSQL for
+                           load tests (--contents, --users, --reviews, --likes)
   openapi [--out DIR]      print the OpenAPI document (JSON), or write
                            DIR/openapi.json and DIR/openapi.yaml
   healthcheck              exit 0 when GET /health of the server at HTTP_ADDR
@@ -94,7 +96,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "migrate":
 		runErr = migrateCmd(cfg, args, stdout)
 	case "seed":
-		runErr = seedCmd(cfg)
+		runErr = seedCmd(cfg, args)
 	case "openapi":
 		runErr = openapiCmd(cfg, args, stdout)
 	case "healthcheck":
@@ -255,10 +257,23 @@ func diffCmd(args []string, stdout io.Writer) error {
 	return nil
 }
 
-func seedCmd(cfg config.Config) error {
+func seedCmd(cfg config.Config, args []string) error {
+	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
+	synthetic := fs.Bool("synthetic", false, "insert a large generated data set (PostgreSQL) instead of the demo data")
+	v := seed.DefaultVolumes
+	fs.IntVar(&v.Contents, "contents", v.Contents, "synthetic contents")
+	fs.IntVar(&v.Users, "users", v.Users, "synthetic users")
+	fs.IntVar(&v.Reviews, "reviews", v.Reviews, "synthetic reviews (at most 5 per user)")
+	fs.IntVar(&v.Likes, "likes", v.Likes, "synthetic likes (at most 10 per user)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
 	return withDB(cfg, func(ctx context.Context, db *database.DB, log *zap.Logger) error {
 		if err := database.Prepare(ctx, db, false, log); err != nil {
 			return err
+		}
+		if *synthetic {
+			return seed.Synthetic(ctx, db.SQL, db.Postgres(), v, os.Stderr)
 		}
 		res, err := seed.Demo(ctx, db.Ent, demoOptions(cfg))
 		if err != nil {

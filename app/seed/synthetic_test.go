@@ -1,0 +1,54 @@
+package seed_test
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/reelview/reelview/app/apptest"
+	"github.com/reelview/reelview/app/seed"
+)
+
+func TestSyntheticOnPostgres(t *testing.T) {
+	t.Parallel()
+	a := apptest.New(t)
+	ctx := context.Background()
+	if !apptest.Postgres() {
+		err := seed.Synthetic(ctx, a.DB.SQL, false, seed.DefaultVolumes, &bytes.Buffer{})
+		if err == nil || !strings.Contains(err.Error(), "PostgreSQL") {
+			t.Fatalf("embedded: err = %v, want a clear 'needs PostgreSQL'", err)
+		}
+		return
+	}
+	var out bytes.Buffer
+	v := seed.Volumes{Contents: 10_000, Users: 2_000, Reviews: 8_000, Likes: 15_000}
+	if err := seed.Synthetic(ctx, a.DB.SQL, true, v, &out); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"contents", "users", "reviews", "likes", "100%", "done in"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("progress lacks %q:\n%s", want, out.String())
+		}
+	}
+	counts := map[string]int{}
+	for _, table := range []string{"contents", "users", "reviews", "review_likes"} {
+		var n int
+		if err := a.DB.SQL.QueryRow(`SELECT count(*) FROM ` + table).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		counts[table] = n
+	}
+	if counts["contents"] != v.Contents || counts["users"] != v.Users || counts["reviews"] != v.Reviews || counts["review_likes"] != v.Likes {
+		t.Fatalf("counts %v", counts)
+	}
+	var mismatched int
+	if err := a.DB.SQL.QueryRow(`SELECT count(*) FROM contents c WHERE c.rating_count <>
+		(SELECT count(*) FROM reviews r WHERE r.content_id = c.id)`).Scan(&mismatched); err != nil || mismatched != 0 {
+		t.Fatalf("%d contents with a wrong rating_count (%v)", mismatched, err)
+	}
+	if err := a.DB.SQL.QueryRow(`SELECT count(*) FROM reviews r WHERE r.like_count <>
+		(SELECT count(*) FROM review_likes l WHERE l.review_id = r.id)`).Scan(&mismatched); err != nil || mismatched != 0 {
+		t.Fatalf("%d reviews with a wrong like_count (%v)", mismatched, err)
+	}
+}

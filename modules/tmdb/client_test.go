@@ -435,3 +435,14 @@ func listed(t *testing.T) map[string][]byte {
 	})
 	return listedMap
 }
+
+func TestNotFoundBodyWithSuccessField(t *testing.T) {
+	t.Parallel()
+	f := newFake(t)
+	f.override("/tv/999", func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = w.Write(fixture(t, "error_404_not_found_with_success_field.json"))
+	})
+	_, err := newClient(t, f, nil).TV(context.Background(), 999)
+	assertKind(t, err, apperr.NotFound, "RESOURCE_NOT_FOUND")
+}

@@ -30,16 +30,26 @@ func Synthetic(ctx context.Context, db *sql.DB, postgres bool, v Volumes, progre
 	if v.Reviews > v.Users*5 || v.Likes > v.Users*10 || v.Contents < 10_000 && v.Reviews > 0 {
 		return errors.New("seed: want reviews ≤ 5 × users, likes ≤ 10 × users and at least 10,000 contents")
 	}
+	// One connection without the statement timeout requests run under:
+	// batches of 100,000 rows take longer.
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `SET statement_timeout = 0`); err != nil {
+		return err
+	}
 	start := time.Now()
 	var run string
-	if err := db.QueryRowContext(ctx, `SELECT to_char(now(), 'YYYYMMDDHH24MISS')`).Scan(&run); err != nil {
+	if err := conn.QueryRowContext(ctx, `SELECT to_char(now(), 'YYYYMMDDHH24MISS')`).Scan(&run); err != nil {
 		return err
 	}
 	step := func(what string, total int, stmt string, args ...any) error {
 		const batch = 100_000
 		for from := 0; from < total; from += batch {
 			to := min(from+batch, total)
-			if _, err := db.ExecContext(ctx, stmt, append([]any{from, to - 1}, args...)...); err != nil {
+			if _, err := conn.ExecContext(ctx, stmt, append([]any{from, to - 1}, args...)...); err != nil {
 				return fmt.Errorf("seed: %s: %w", what, err)
 			}
 			fmt.Fprintf(progress, "\r%-9s %9d / %-9d %3d%%  %s", what, to, total, to*100/max(total, 1),
@@ -61,7 +71,7 @@ func Synthetic(ctx context.Context, db *sql.DB, postgres bool, v Volumes, progre
 		FROM generate_series($1::int, $2::int) i`); err != nil {
 		return err
 	}
-	if err := db.QueryRowContext(ctx, `SELECT max(id) - $1 + 1 FROM contents`, v.Contents).Scan(&firstContent); err != nil {
+	if err := conn.QueryRowContext(ctx, `SELECT max(id) - $1 + 1 FROM contents`, v.Contents).Scan(&firstContent); err != nil {
 		return err
 	}
 	if err := step("users", v.Users, `
@@ -71,7 +81,7 @@ func Synthetic(ctx context.Context, db *sql.DB, postgres bool, v Volumes, progre
 		FROM generate_series($1::int, $2::int) i`, run); err != nil {
 		return err
 	}
-	if err := db.QueryRowContext(ctx, `SELECT max(id) - $1 + 1 FROM users`, v.Users).Scan(&firstUser); err != nil {
+	if err := conn.QueryRowContext(ctx, `SELECT max(id) - $1 + 1 FROM users`, v.Users).Scan(&firstUser); err != nil {
 		return err
 	}
 	// Review i: user i mod U, its k-th review (k = i div U, at most 5) of a
@@ -84,7 +94,7 @@ func Synthetic(ctx context.Context, db *sql.DB, postgres bool, v Volumes, progre
 		FROM generate_series($1::int, $2::int) i`, firstUser, firstContent, v.Users, v.Contents); err != nil {
 		return err
 	}
-	if err := db.QueryRowContext(ctx, `SELECT max(id) - $1 + 1 FROM reviews`, v.Reviews).Scan(&firstReview); err != nil {
+	if err := conn.QueryRowContext(ctx, `SELECT max(id) - $1 + 1 FROM reviews`, v.Reviews).Scan(&firstReview); err != nil {
 		return err
 	}
 	if err := step("likes", v.Likes, `
@@ -109,7 +119,7 @@ func Synthetic(ctx context.Context, db *sql.DB, postgres bool, v Volumes, progre
 		WHERE c.id = a.content_id`,
 		`VACUUM ANALYZE`,
 	} {
-		if _, err := db.ExecContext(ctx, stmt); err != nil {
+		if _, err := conn.ExecContext(ctx, stmt); err != nil {
 			return fmt.Errorf("seed: aggregates: %w", err)
 		}
 	}

@@ -39,7 +39,7 @@ var (
 	ErrNotFound      = apperr.New(apperr.NotFound, "RESOURCE_NOT_FOUND", "TMDB has no such title.")
 )
 
-// Client calls TMDB with retries (exponential backoff with jitter, honouring
+// Client calls TMDB with retries (exponential backoff with jitter, honoring
 // Retry-After) on 429, 5xx and network failures, a client-side rate limit
 // shared by every replica through Redis, a circuit breaker that fails fast
 // while TMDB is down, a size bound on bodies, and a Redis cache of answers.
@@ -71,6 +71,7 @@ func NewClient(c config.TMDB, rdb *cache.Redis, log *zap.Logger) *Client {
 	rc.Logger = nil
 	rc.ErrorHandler = retryablehttp.PassthroughErrorHandler // the last answer, to map its status
 	cl := &Client{cfg: c, http: rc, rdb: rdb, limiter: redis_rate.NewLimiter(rdb.Client), log: log}
+	//nolint:bodyclose // the breaker passes responses through; fetch closes them
 	cl.breaker = gobreaker.NewCircuitBreaker[*http.Response](gobreaker.Settings{
 		Name:    "tmdb",
 		Timeout: c.BreakerCooldown, // open for this long, then one trial request

@@ -131,7 +131,8 @@ func newClient(t *testing.T, f *fakeTMDB, change func(*config.TMDB)) *tmdb.Clien
 	return tmdb.NewClient(c, rdb, zap.NewNop())
 }
 
-func assertKind(t *testing.T, err error, kind apperr.Kind, code string) *apperr.Error {
+// assertKind checks err's kind and code and returns its client message.
+func assertKind(t *testing.T, err error, kind apperr.Kind, code string) string {
 	t.Helper()
 	var ae *apperr.Error
 	if !errors.As(err, &ae) || ae.Kind != kind || ae.Code != code {
@@ -140,7 +141,7 @@ func assertKind(t *testing.T, err error, kind apperr.Kind, code string) *apperr.
 	if strings.Contains(ae.Message, apiKey) || strings.Contains(err.Error(), apiKey) {
 		t.Fatalf("the API key leaked into an error: %v", err)
 	}
-	return ae
+	return ae.Message
 }
 
 func TestDecodesEveryPayload(t *testing.T) {
@@ -196,16 +197,16 @@ func TestErrorBodies(t *testing.T) {
 	f := newFake(t)
 	ctx := context.Background()
 	_, err := newClient(t, f, nil).Movie(ctx, 999)
-	assertKind(t, err, apperr.NotFound, "RESOURCE_NOT_FOUND")
+	_ = assertKind(t, err, apperr.NotFound, "RESOURCE_NOT_FOUND")
 	_, err = newClient(t, f, func(c *config.TMDB) { c.APIKey = "wrong-key" }).Movie(ctx, 550)
-	ae := assertKind(t, err, apperr.Upstream, "UPSTREAM_ERROR")
-	if !strings.Contains(ae.Message, "Invalid API key") {
-		t.Errorf("401 message: %q", ae.Message)
+	msg := assertKind(t, err, apperr.Upstream, "UPSTREAM_ERROR")
+	if !strings.Contains(msg, "Invalid API key") {
+		t.Errorf("401 message: %q", msg)
 	}
 	_, err = newClient(t, f, nil).Search(ctx, "movie", "", 1)
-	ae = assertKind(t, err, apperr.Upstream, "UPSTREAM_ERROR")
-	if !strings.Contains(ae.Message, "query must be provided") {
-		t.Errorf("422 message: %q", ae.Message)
+	msg = assertKind(t, err, apperr.Upstream, "UPSTREAM_ERROR")
+	if !strings.Contains(msg, "query must be provided") {
+		t.Errorf("422 message: %q", msg)
 	}
 	// Client-side errors are not retried.
 	before := f.hits.Load()
@@ -214,7 +215,7 @@ func TestErrorBodies(t *testing.T) {
 		t.Errorf("a 404 was sent %d times", got)
 	}
 	_, err = newClient(t, f, func(c *config.TMDB) { c.APIKey = "" }).Movie(ctx, 550)
-	assertKind(t, err, apperr.Unavailable, "SERVICE_UNAVAILABLE")
+	_ = assertKind(t, err, apperr.Unavailable, "SERVICE_UNAVAILABLE")
 }
 
 func TestReadTokenIsSentAsBearer(t *testing.T) {
@@ -235,7 +236,7 @@ func TestReadTokenIsSentAsBearer(t *testing.T) {
 
 func TestRetries(t *testing.T) {
 	t.Parallel()
-	t.Run("429 honours Retry-After", func(t *testing.T) {
+	t.Run("429 honors Retry-After", func(t *testing.T) {
 		t.Parallel()
 		f := newFake(t)
 		var n atomic.Int64
@@ -266,7 +267,7 @@ func TestRetries(t *testing.T) {
 			w.WriteHeader(http.StatusTooManyRequests)
 		})
 		_, err := newClient(t, f, nil).Movie(context.Background(), 550)
-		assertKind(t, err, apperr.Upstream, "UPSTREAM_ERROR")
+		_ = assertKind(t, err, apperr.Upstream, "UPSTREAM_ERROR")
 		if n.Load() != 3 {
 			t.Errorf("%d attempts, want 3 (1 + TMDB_MAX_RETRIES 2)", n.Load())
 		}
@@ -303,7 +304,7 @@ func TestFailures(t *testing.T) {
 			}
 		})
 		_, err := newClient(t, f, func(c *config.TMDB) { c.CallTimeout, c.MaxRetries = 200*time.Millisecond, 0 }).Movie(ctx, 550)
-		assertKind(t, err, apperr.UpstreamTimeout, "UPSTREAM_TIMEOUT")
+		_ = assertKind(t, err, apperr.UpstreamTimeout, "UPSTREAM_TIMEOUT")
 	})
 	t.Run("connection reset", func(t *testing.T) {
 		t.Parallel()
@@ -315,7 +316,7 @@ func TestFailures(t *testing.T) {
 			}
 		})
 		_, err := newClient(t, f, nil).Movie(ctx, 550)
-		assertKind(t, err, apperr.Upstream, "UPSTREAM_ERROR")
+		_ = assertKind(t, err, apperr.Upstream, "UPSTREAM_ERROR")
 	})
 	t.Run("malformed JSON", func(t *testing.T) {
 		t.Parallel()
@@ -324,15 +325,15 @@ func TestFailures(t *testing.T) {
 			_, _ = w.Write(fixture(t, "movie_550_details.json")[:100])
 		})
 		_, err := newClient(t, f, nil).Movie(ctx, 550)
-		assertKind(t, err, apperr.Upstream, "UPSTREAM_ERROR")
+		_ = assertKind(t, err, apperr.Upstream, "UPSTREAM_ERROR")
 	})
 	t.Run("oversized body", func(t *testing.T) {
 		t.Parallel()
 		f := newFake(t)
 		_, err := newClient(t, f, func(c *config.TMDB) { c.MaxBodyBytes = 2048 }).Movie(ctx, 550)
-		ae := assertKind(t, err, apperr.Upstream, "UPSTREAM_ERROR")
-		if !strings.Contains(ae.Message, "larger than") {
-			t.Errorf("message %q", ae.Message)
+		msg := assertKind(t, err, apperr.Upstream, "UPSTREAM_ERROR")
+		if !strings.Contains(msg, "larger than") {
+			t.Errorf("message %q", msg)
 		}
 	})
 }
@@ -352,15 +353,15 @@ func TestCircuitBreaker(t *testing.T) {
 	ctx := context.Background()
 	for range 5 {
 		_, err := c.Movie(ctx, 550)
-		assertKind(t, err, apperr.Upstream, "UPSTREAM_ERROR")
+		_ = assertKind(t, err, apperr.Upstream, "UPSTREAM_ERROR")
 	}
 	// Open: fails fast without calling TMDB.
 	before := f.hits.Load()
 	start := time.Now()
 	_, err := c.Movie(ctx, 550)
-	ae := assertKind(t, err, apperr.Upstream, "UPSTREAM_ERROR")
-	if f.hits.Load() != before || time.Since(start) > 50*time.Millisecond || !strings.Contains(ae.Message, "paused") {
-		t.Errorf("open breaker still called TMDB (%d calls, %v): %q", f.hits.Load()-before, time.Since(start), ae.Message)
+	msg := assertKind(t, err, apperr.Upstream, "UPSTREAM_ERROR")
+	if f.hits.Load() != before || time.Since(start) > 50*time.Millisecond || !strings.Contains(msg, "paused") {
+		t.Errorf("open breaker still called TMDB (%d calls, %v): %q", f.hits.Load()-before, time.Since(start), msg)
 	}
 	// After the cooldown one trial call goes through; success closes it.
 	healthy.Store(true)
@@ -444,5 +445,5 @@ func TestNotFoundBodyWithSuccessField(t *testing.T) {
 		_, _ = w.Write(fixture(t, "error_404_not_found_with_success_field.json"))
 	})
 	_, err := newClient(t, f, nil).TV(context.Background(), 999)
-	assertKind(t, err, apperr.NotFound, "RESOURCE_NOT_FOUND")
+	_ = assertKind(t, err, apperr.NotFound, "RESOURCE_NOT_FOUND")
 }

@@ -156,7 +156,7 @@ func registration(svc *Service, rdb *cache.Redis, c config.TMDB, log *zap.Logger
 // SyncStatus is the state of a sync job.
 type SyncStatus struct {
 	JobID      int64      `json:"job_id" example:"42"`
-	State      string     `json:"state" example:"running" doc:"River's job state: available, running, retryable, completed, discarded, cancelled…"`
+	State      string     `json:"state" example:"running" doc:"River's job state, such as available, running, retryable, completed or discarded."`
 	Args       SyncArgs   `json:"args"`
 	Attempt    int        `json:"attempt"`
 	CreatedAt  time.Time  `json:"created_at"`

@@ -17,6 +17,7 @@ import (
 	"github.com/reelview/reelview/config"
 	"github.com/reelview/reelview/modules/auth"
 	"github.com/reelview/reelview/modules/contents"
+	"github.com/reelview/reelview/modules/notifications"
 	"github.com/reelview/reelview/modules/reviews"
 	"github.com/reelview/reelview/modules/tmdb"
 	"github.com/reelview/reelview/modules/users"
@@ -29,6 +30,7 @@ var featureModules = fx.Options(
 	contents.Module,
 	reviews.Module,
 	tmdb.Module,
+	notifications.Module,
 )
 
 // platform is everything but the listener: config, logger, database, Redis,

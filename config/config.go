@@ -156,7 +156,10 @@ type Firebase struct {
 	ProjectID       string `env:"FIREBASE_PROJECT_ID"`
 	JWKSURL         string `env:"FIREBASE_JWKS_URL" envDefault:"https://www.googleapis.com/service_accounts/v1/jwk/securetoken@system.gserviceaccount.com"`
 	CredentialsFile string `env:"FCM_CREDENTIALS_FILE"`
-	FCMEndpoint     string `env:"FCM_ENDPOINT" envDefault:"https://fcm.googleapis.com/v1"`
+	// MaxDevices is how many devices a user may register; registering one
+	// more drops the least recently seen.
+	MaxDevices  int    `env:"FCM_MAX_DEVICES" envDefault:"10"`
+	FCMEndpoint string `env:"FCM_ENDPOINT" envDefault:"https://fcm.googleapis.com/v1"`
 }
 
 // Rate is a number of requests allowed per period.
@@ -377,6 +380,9 @@ func (c Config) Validate() error {
 		if p != "" && (len(p) < 8 || len(p) > 72) {
 			bad(name, "must be 8 to 72 bytes")
 		}
+	}
+	if c.Firebase.MaxDevices < 1 || c.Firebase.MaxDevices > 100 {
+		bad("FCM_MAX_DEVICES", "must be between 1 and 100, got %d", c.Firebase.MaxDevices)
 	}
 	if c.Jobs.Workers < 1 {
 		bad("JOB_WORKERS", "must be at least 1, got %d", c.Jobs.Workers)

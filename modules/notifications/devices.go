@@ -1,0 +1,132 @@
+package notifications
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/reelview/reelview/app/apperr"
+	"github.com/reelview/reelview/config"
+	"github.com/reelview/reelview/ent"
+	"github.com/reelview/reelview/ent/device"
+)
+
+// ErrDeviceNotFound is a token the caller has not registered.
+var ErrDeviceNotFound = apperr.New(apperr.NotFound, "RESOURCE_NOT_FOUND", "Device not found.")
+
+// Devices keeps the FCM registration tokens of users' devices.
+type Devices struct {
+	db  *ent.Client
+	max int
+}
+
+// NewDevices returns the devices service.
+func NewDevices(db *ent.Client, c config.Firebase) *Devices {
+	return &Devices{db: db, max: c.MaxDevices}
+}
+
+// Device is a registered device.
+type Device struct {
+	Platform     string    `json:"platform" enum:"android,ios,web" example:"android"`
+	TokenSuffix  string    `json:"token_suffix" example:"…Xy9Z" doc:"The last characters of the token, to tell devices apart; the token itself is never echoed."`
+	RegisteredAt time.Time `json:"registered_at"`
+	LastSeenAt   time.Time `json:"last_seen_at"`
+}
+
+func fromEnt(d *ent.Device) Device {
+	suffix := d.Token
+	if len(suffix) > 6 {
+		suffix = "…" + suffix[len(suffix)-6:]
+	}
+	return Device{Platform: string(d.Platform), TokenSuffix: suffix, RegisteredAt: d.CreatedAt.UTC(), LastSeenAt: d.LastSeenAt.UTC()}
+}
+
+// validToken accepts what FCM issues: printable ASCII without spaces,
+// up to 4,096 characters.
+func validToken(tok string) error {
+	if len(tok) < 8 || len(tok) > 4096 || strings.ContainsFunc(tok, func(r rune) bool { return r <= ' ' || r > '~' }) {
+		return apperr.Validation("token", "must be an FCM registration token (8–4,096 printable characters, no spaces)")
+	}
+	return nil
+}
+
+// Register records a device of the user. It is idempotent; a token already
+// registered by another user moves to this one (the newest owner of a
+// phone gets its pushes); beyond the per-user limit the least recently seen
+// devices are dropped.
+func (d *Devices) Register(ctx context.Context, userID int, token, platform string) (Device, error) {
+	if err := validToken(token); err != nil {
+		return Device{}, err
+	}
+	var out *ent.Device
+	err := withTx(ctx, d.db, func(tx *ent.Tx) error {
+		now := time.Now().UTC().Truncate(time.Microsecond)
+		err := tx.Device.Create().SetUserID(userID).SetToken(token).SetPlatform(device.Platform(platform)).
+			SetLastSeenAt(now).
+			OnConflictColumns(device.FieldToken).
+			Update(func(u *ent.DeviceUpsert) {
+				u.SetUserID(userID).SetPlatform(device.Platform(platform)).SetLastSeenAt(now).SetUpdatedAt(now)
+			}).Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("notifications: register device: %w", err)
+		}
+		if out, err = tx.Device.Query().Where(device.Token(token)).Only(ctx); err != nil {
+			return fmt.Errorf("notifications: register device: %w", err)
+		}
+		extra, err := tx.Device.Query().Where(device.UserID(userID)).
+			Order(ent.Desc(device.FieldLastSeenAt), ent.Desc(device.FieldID)).Offset(d.max).IDs(ctx)
+		if err != nil {
+			return fmt.Errorf("notifications: device limit: %w", err)
+		}
+		if len(extra) > 0 {
+			if _, err := tx.Device.Delete().Where(device.IDIn(extra...)).Exec(ctx); err != nil {
+				return fmt.Errorf("notifications: device limit: %w", err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return Device{}, err
+	}
+	return fromEnt(out), nil
+}
+
+// Forget deletes one of the user's devices; another user's token is
+// ErrDeviceNotFound, like an unknown one.
+func (d *Devices) Forget(ctx context.Context, userID int, token string) error {
+	n, err := d.db.Device.Delete().Where(device.UserID(userID), device.Token(token)).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("notifications: forget device: %w", err)
+	}
+	if n == 0 {
+		return ErrDeviceNotFound
+	}
+	return nil
+}
+
+// List returns the user's devices, most recently seen first.
+func (d *Devices) List(ctx context.Context, userID int) ([]Device, error) {
+	rows, err := d.db.Device.Query().Where(device.UserID(userID)).
+		Order(ent.Desc(device.FieldLastSeenAt), ent.Desc(device.FieldID)).All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("notifications: devices: %w", err)
+	}
+	out := make([]Device, len(rows))
+	for i, r := range rows {
+		out[i] = fromEnt(r)
+	}
+	return out, nil
+}
+
+func withTx(ctx context.Context, db *ent.Client, fn func(*ent.Tx) error) error {
+	tx, err := db.Tx(ctx)
+	if err != nil {
+		return fmt.Errorf("notifications: begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}

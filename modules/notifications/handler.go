@@ -1,0 +1,86 @@
+package notifications
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/reelview/reelview/app/server"
+	"github.com/reelview/reelview/modules/auth"
+)
+
+// Handler serves the devices operations.
+type Handler struct {
+	devices *Devices
+	guard   *auth.Guard
+}
+
+// NewHandler returns the notifications HTTP handler.
+func NewHandler(d *Devices, g *auth.Guard) *Handler { return &Handler{devices: d, guard: g} }
+
+// Register implements server.Routes.
+func (h *Handler) Register(api huma.API) {
+	g := server.Group(api, "Devices")
+	huma.Register(g, h.guard.User(api, huma.Operation{
+		OperationID: "register-device", Method: http.MethodPost, Path: "/users/me/devices",
+		Summary:     "Register a push device",
+		Description: "Registers the FCM registration token of one of the caller's devices. Idempotent; a token registered by another account moves to the caller (the phone changed hands). Each account keeps at most FCM_MAX_DEVICES devices (10 by default): registering one more drops the least recently seen.",
+	}), h.register)
+	huma.Register(g, h.guard.User(api, huma.Operation{
+		OperationID: "list-devices", Method: http.MethodGet, Path: "/users/me/devices",
+		Summary:     "My push devices",
+		Description: "The caller's registered devices, most recently seen first. Tokens are not echoed, only their last characters.",
+	}), h.list)
+	huma.Register(g, h.guard.User(api, huma.Operation{
+		OperationID: "forget-device", Method: http.MethodDelete, Path: "/users/me/devices/{token}",
+		Summary:       "Forget a push device",
+		Description:   "Stops pushes to one of the caller's devices (e.g. on sign-out). A token of another account answers 404, like an unknown one.",
+		DefaultStatus: http.StatusNoContent,
+		Errors:        []int{http.StatusNotFound},
+	}), h.forget)
+}
+
+type registerInput struct {
+	Body struct {
+		Token    string `json:"token" minLength:"8" maxLength:"4096" example:"fcm-registration-token-of-the-device"`
+		Platform string `json:"platform" enum:"android,ios,web" example:"android"`
+	}
+}
+
+type deviceOutput struct{ Body Device }
+
+func (h *Handler) register(ctx context.Context, in *registerInput) (*deviceOutput, error) {
+	p, _ := auth.Caller(ctx)
+	d, err := h.devices.Register(ctx, p.UserID, in.Body.Token, in.Body.Platform)
+	if err != nil {
+		return nil, err
+	}
+	return &deviceOutput{Body: d}, nil
+}
+
+type listOutput struct {
+	Body struct {
+		Items []Device `json:"items"`
+	}
+}
+
+func (h *Handler) list(ctx context.Context, _ *struct{}) (*listOutput, error) {
+	p, _ := auth.Caller(ctx)
+	items, err := h.devices.List(ctx, p.UserID)
+	if err != nil {
+		return nil, err
+	}
+	out := &listOutput{}
+	out.Body.Items = items
+	return out, nil
+}
+
+type forgetInput struct {
+	Token string `path:"token" minLength:"8" maxLength:"4096"`
+}
+
+func (h *Handler) forget(ctx context.Context, in *forgetInput) (*struct{}, error) {
+	p, _ := auth.Caller(ctx)
+	return nil, h.devices.Forget(ctx, p.UserID, in.Token)
+}

@@ -13,11 +13,14 @@ import (
 // Handler serves the devices operations.
 type Handler struct {
 	devices *Devices
+	inbox   *Inbox
 	guard   *auth.Guard
 }
 
 // NewHandler returns the notifications HTTP handler.
-func NewHandler(d *Devices, g *auth.Guard) *Handler { return &Handler{devices: d, guard: g} }
+func NewHandler(d *Devices, i *Inbox, g *auth.Guard) *Handler {
+	return &Handler{devices: d, inbox: i, guard: g}
+}
 
 // Register implements server.Routes.
 func (h *Handler) Register(api huma.API) {
@@ -32,6 +35,17 @@ func (h *Handler) Register(api huma.API) {
 		Summary:     "My push devices",
 		Description: "The caller's registered devices, most recently seen first. Tokens are not echoed, only their last characters.",
 	}), h.list)
+	n := server.Group(api, "Notifications")
+	huma.Register(n, h.guard.User(api, huma.Operation{
+		OperationID: "list-notifications", Method: http.MethodGet, Path: "/users/me/notifications",
+		Summary:     "My notifications",
+		Description: "The caller's in-app notifications (likes and comments on their reviews), newest first, by keyset cursor (`cursor` from `next_cursor`), with the number of unread ones. A like, unlike and like again by the same person within a day notifies once.",
+	}), h.listNotifications)
+	huma.Register(n, h.guard.User(api, huma.Operation{
+		OperationID: "mark-notifications-read", Method: http.MethodPost, Path: "/users/me/notifications/read",
+		Summary:     "Mark notifications read",
+		Description: "Marks the given notifications of the caller read, or all of them when `ids` is empty or absent. Ids of other accounts' notifications change nothing. Answers the unread count after.",
+	}), h.markRead)
 	huma.Register(g, h.guard.User(api, huma.Operation{
 		OperationID: "forget-device", Method: http.MethodDelete, Path: "/users/me/devices/{token}",
 		Summary:       "Forget a push device",
@@ -83,4 +97,43 @@ type forgetInput struct {
 func (h *Handler) forget(ctx context.Context, in *forgetInput) (*struct{}, error) {
 	p, _ := auth.Caller(ctx)
 	return nil, h.devices.Forget(ctx, p.UserID, in.Token)
+}
+
+type listNotificationsInput struct {
+	Cursor string `query:"cursor" maxLength:"256"`
+	Size   int    `query:"size" minimum:"1" maximum:"100" default:"20"`
+}
+
+type listNotificationsOutput struct{ Body Page }
+
+func (h *Handler) listNotifications(ctx context.Context, in *listNotificationsInput) (*listNotificationsOutput, error) {
+	p, _ := auth.Caller(ctx)
+	page, err := h.inbox.List(ctx, p.UserID, in.Cursor, in.Size)
+	if err != nil {
+		return nil, err
+	}
+	return &listNotificationsOutput{Body: page}, nil
+}
+
+type markReadInput struct {
+	Body struct {
+		IDs []int `json:"ids,omitempty" maxItems:"500" doc:"Notifications to mark read; empty or absent: all."`
+	}
+}
+
+type markReadOutput struct {
+	Body struct {
+		UnreadCount int `json:"unread_count" example:"0"`
+	}
+}
+
+func (h *Handler) markRead(ctx context.Context, in *markReadInput) (*markReadOutput, error) {
+	p, _ := auth.Caller(ctx)
+	n, err := h.inbox.MarkRead(ctx, p.UserID, in.Body.IDs)
+	if err != nil {
+		return nil, err
+	}
+	out := &markReadOutput{}
+	out.Body.UnreadCount = n
+	return out, nil
 }

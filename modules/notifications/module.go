@@ -1,4 +1,5 @@
-// Package notifications keeps users' push devices (FCM registration tokens).
+// Package notifications keeps users' in-app notifications and push devices
+// (FCM registration tokens).
 package notifications
 
 import (
@@ -6,12 +7,16 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/reelview/reelview/app/server"
+	"github.com/reelview/reelview/modules/reviews"
 )
 
 // Module provides the devices service and its HTTP operations.
 var Module = fx.Module("notifications",
 	fx.Provide(
 		NewDevices,
+		NewInbox,
+		// The inbox receives the reviews' events inside their transactions.
+		func(i *Inbox) reviews.Events { return i },
 		server.AsRoutes(NewHandler),
 	),
 	fx.Decorate(func(l *zap.Logger) *zap.Logger { return l.Named("notifications") }),

@@ -37,13 +37,9 @@ func (s *Service) visibleReview(ctx context.Context, q *ent.ReviewClient, v View
 // (user, review) row was really inserted, in the same transaction, so it is
 // exact under concurrency. Liking one's own review is ErrOwnReview.
 func (s *Service) Like(ctx context.Context, v Viewer, id int) error {
-	var (
-		r     *ent.Review
-		liked bool
-	)
-	err := s.tx(ctx, func(tx *ent.Tx) error {
-		var err error
-		if r, err = s.visibleReview(ctx, tx.Review, v, id); err != nil {
+	return s.tx(ctx, func(tx *ent.Tx) error {
+		r, err := s.visibleReview(ctx, tx.Review, v, id)
+		if err != nil {
 			return err
 		}
 		if r.UserID == v.ID {
@@ -59,15 +55,16 @@ func (s *Service) Like(ctx context.Context, v Viewer, id int) error {
 		if err != nil {
 			return err
 		}
-		if liked = n == 1; liked {
-			return tx.Review.UpdateOneID(id).AddLikeCount(1).Exec(ctx)
+		if n != 1 {
+			return nil // already liked: nothing changes, nobody is told again
 		}
-		return nil
+		if err := tx.Review.UpdateOneID(id).AddLikeCount(1).Exec(ctx); err != nil {
+			return err
+		}
+		// In the same transaction: the like and its notification exist
+		// together or not at all.
+		return s.events.ReviewLiked(ctx, tx, Event{ReviewID: id, ContentID: r.ContentID, AuthorID: r.UserID, ActorID: v.ID})
 	})
-	if err == nil && liked {
-		s.events.ReviewLiked(ctx, Event{ReviewID: id, ContentID: r.ContentID, AuthorID: r.UserID, ActorID: v.ID})
-	}
-	return err
 }
 
 // Unlike removes the viewer's like; idempotent.
@@ -144,27 +141,27 @@ func (s *Service) AddComment(ctx context.Context, v Viewer, reviewID int, body s
 	if n := utf8.RuneCountInString(body); n < 1 || n > 2000 {
 		return Comment{}, apperr.Validation("body", "must be 1 to 2,000 characters")
 	}
-	var (
-		r *ent.Review
-		c *ent.Comment
-	)
+	var c *ent.Comment
 	err := s.tx(ctx, func(tx *ent.Tx) error {
-		var err error
-		if r, err = s.visibleReview(ctx, tx.Review, v, reviewID); err != nil {
+		r, err := s.visibleReview(ctx, tx.Review, v, reviewID)
+		if err != nil {
 			return err
 		}
 		if c, err = tx.Comment.Create().SetUserID(v.ID).SetReviewID(reviewID).SetBody(body).Save(ctx); err != nil {
 			return fmt.Errorf("reviews: comment: %w", err)
 		}
-		return tx.Review.UpdateOneID(reviewID).AddCommentCount(1).Exec(ctx)
+		if err := tx.Review.UpdateOneID(reviewID).AddCommentCount(1).Exec(ctx); err != nil {
+			return err
+		}
+		if r.UserID == v.ID {
+			return nil // no notification for one's own action
+		}
+		excerpt := []rune(body)
+		return s.events.ReviewCommented(ctx, tx, Event{ReviewID: reviewID, ContentID: r.ContentID, AuthorID: r.UserID,
+			ActorID: v.ID, CommentID: c.ID, Excerpt: string(excerpt[:min(len(excerpt), 80)])})
 	})
 	if err != nil {
 		return Comment{}, err
-	}
-	if r.UserID != v.ID {
-		excerpt := []rune(body)
-		s.events.ReviewCommented(ctx, Event{ReviewID: reviewID, ContentID: r.ContentID, AuthorID: r.UserID,
-			ActorID: v.ID, CommentID: c.ID, Excerpt: string(excerpt[:min(len(excerpt), 80)])})
 	}
 	full, err := s.db.Comment.Query().Where(comment.ID(c.ID)).WithAuthor().Only(ctx)
 	if err != nil {

@@ -1,6 +1,10 @@
 package reviews
 
-import "context"
+import (
+	"context"
+
+	"github.com/reelview/reelview/ent"
+)
 
 // Event is something that happened to a review, for its author.
 type Event struct {
@@ -12,14 +16,16 @@ type Event struct {
 	Excerpt   string
 }
 
-// Events receives the community events of reviews after they committed.
-// The notifications module implements it; without it, events are dropped.
+// Events receives the community events of reviews inside the transaction
+// that causes them, so whatever it writes (a notification) commits or rolls
+// back with the like or comment. An error rolls the action back. The
+// notifications module implements it; without it, events are dropped.
 type Events interface {
-	ReviewLiked(ctx context.Context, e Event)
-	ReviewCommented(ctx context.Context, e Event)
+	ReviewLiked(ctx context.Context, tx *ent.Tx, e Event) error
+	ReviewCommented(ctx context.Context, tx *ent.Tx, e Event) error
 }
 
 type noEvents struct{}
 
-func (noEvents) ReviewLiked(context.Context, Event)     {}
-func (noEvents) ReviewCommented(context.Context, Event) {}
+func (noEvents) ReviewLiked(context.Context, *ent.Tx, Event) error     { return nil }
+func (noEvents) ReviewCommented(context.Context, *ent.Tx, Event) error { return nil }

@@ -31,8 +31,18 @@ func (r *recorder) add(kind string, e reviews.Event) {
 	defer r.mu.Unlock()
 	r.events = append(r.events, fmt.Sprintf("%s:%d->%d", kind, e.ActorID, e.AuthorID))
 }
-func (r *recorder) ReviewLiked(_ context.Context, e reviews.Event)     { r.add("liked", e) }
-func (r *recorder) ReviewCommented(_ context.Context, e reviews.Event) { r.add("commented", e) }
+
+// The recorder notes events as they happen inside the transaction; the
+// tests read it after the requests returned, when they have committed.
+func (r *recorder) ReviewLiked(_ context.Context, _ *ent.Tx, e reviews.Event) error {
+	r.add("liked", e)
+	return nil
+}
+
+func (r *recorder) ReviewCommented(_ context.Context, _ *ent.Tx, e reviews.Event) error {
+	r.add("commented", e)
+	return nil
+}
 func (r *recorder) list() []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()

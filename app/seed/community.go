@@ -62,9 +62,10 @@ func generatedTitles(ctx context.Context, tx *ent.Tx, genres map[genre.Type]map[
 		title := fmt.Sprintf("The %s %s", adjectives[i%len(adjectives)], nouns[(i/len(adjectives)+i)%len(nouns)])
 		original, lang := title, "en"
 		if i%4 == 1 {
-			title = koreanTitles[i%len(koreanTitles)]
-			if i/len(koreanTitles) > 0 {
-				title = fmt.Sprintf("%s %d", title, i/len(koreanTitles)+1)
+			k := i / 4 // every Korean title in turn, then numbered sequels
+			title = koreanTitles[k%len(koreanTitles)]
+			if k >= len(koreanTitles) {
+				title = fmt.Sprintf("%s %d", title, k/len(koreanTitles)+1)
 			}
 			original, lang = title, "ko"
 		}

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/reelview/reelview/app/database"
 	"github.com/reelview/reelview/ent"
 	"github.com/reelview/reelview/ent/content"
 	"github.com/reelview/reelview/ent/genre"
@@ -87,23 +88,22 @@ func Demo(ctx context.Context, client *ent.Client, o Options) (Result, error) {
 	if err := read("configuration.json", &cfg); err != nil {
 		return Result{}, err
 	}
-	tx, err := client.Tx(ctx)
+	var res Result
+	err := database.WithTx(ctx, client, func(tx *ent.Tx) error {
+		var err error
+		if res, err = demoTx(ctx, tx, cfg.Images.SecureBaseURL); err != nil {
+			return err
+		}
+		users, err := demoAccounts(ctx, tx, o, &res)
+		if err != nil {
+			return err
+		}
+		return demoCommunity(ctx, tx, users, &res)
+	})
 	if err != nil {
-		return Result{}, err
-	}
-	res, err := demoTx(ctx, tx, cfg.Images.SecureBaseURL)
-	var users []int
-	if err == nil {
-		users, err = demoAccounts(ctx, tx, o, &res)
-	}
-	if err == nil {
-		err = demoCommunity(ctx, tx, users, &res)
-	}
-	if err != nil {
-		_ = tx.Rollback()
 		return Result{}, fmt.Errorf("seed: %w", err)
 	}
-	return res, tx.Commit()
+	return res, nil
 }
 
 func demoTx(ctx context.Context, tx *ent.Tx, imageBase string) (Result, error) {

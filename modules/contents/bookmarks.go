@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/reelview/reelview/app/database"
 	"github.com/reelview/reelview/app/server"
 	"github.com/reelview/reelview/ent"
 	"github.com/reelview/reelview/ent/bookmark"
@@ -40,29 +41,25 @@ func (s *Service) Unbookmark(ctx context.Context, userID, contentID int) error {
 }
 
 func (s *Service) bookmarkTx(ctx context.Context, contentID int, change func(*ent.Tx) (int64, error), delta int) error {
-	tx, err := s.db.Tx(ctx)
-	if err != nil {
-		return fmt.Errorf("contents: bookmark: %w", err)
-	}
-	defer func() { _ = tx.Rollback() }()
-	exists, err := tx.Content.Query().Where(content.ID(contentID)).Exist(ctx)
-	if err != nil {
-		return fmt.Errorf("contents: bookmark: %w", err)
-	}
-	if !exists {
-		return ErrNotFound.WithMessage("content %d not found", contentID)
-	}
-	n, err := change(tx)
-	if err != nil {
-		return fmt.Errorf("contents: bookmark: %w", err)
-	}
-	if n == 1 {
-		if err := tx.Content.UpdateOneID(contentID).AddBookmarkCount(delta).Exec(ctx); err != nil {
-			return fmt.Errorf("contents: bookmark count: %w", err)
+	var n int64
+	err := database.WithTx(ctx, s.db, func(tx *ent.Tx) error {
+		exists, err := tx.Content.Query().Where(content.ID(contentID)).Exist(ctx)
+		if err != nil {
+			return fmt.Errorf("contents: bookmark: %w", err)
 		}
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("contents: bookmark: %w", err)
+		if !exists {
+			return ErrNotFound.WithMessage("content %d not found", contentID)
+		}
+		if n, err = change(tx); err != nil {
+			return fmt.Errorf("contents: bookmark: %w", err)
+		}
+		if n == 1 {
+			return tx.Content.UpdateOneID(contentID).AddBookmarkCount(delta).Exec(ctx)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	if n == 1 {
 		s.cache.invalidate(ctx, contentID)

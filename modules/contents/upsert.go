@@ -7,6 +7,7 @@ import (
 
 	"entgo.io/ent/dialect/sql/sqlgraph"
 
+	"github.com/reelview/reelview/app/database"
 	"github.com/reelview/reelview/ent"
 	"github.com/reelview/reelview/ent/content"
 	"github.com/reelview/reelview/ent/genre"
@@ -70,31 +71,27 @@ func (s *Service) Upsert(ctx context.Context, x External) (id int, created bool,
 }
 
 func (s *Service) upsert(ctx context.Context, x External) (id int, created bool, err error) {
-	tx, err := s.db.Tx(ctx)
-	if err != nil {
-		return 0, false, fmt.Errorf("contents: upsert: %w", err)
-	}
-	defer func() { _ = tx.Rollback() }()
-	q := tx.Content.Query().Where(content.TypeEQ(content.Type(x.Type)), content.TmdbID(x.TmdbID))
-	if s.postgres {
-		q = q.ForUpdate()
-	}
-	cur, err := q.Only(schema.SkipSoftDelete(ctx))
-	switch {
-	case ent.IsNotFound(err):
-		c := tx.Content.Create().SetType(content.Type(x.Type)).SetTmdbID(x.TmdbID).SetTitle(x.Title).
-			SetOriginalTitle(x.OriginalTitle).SetOverview(x.Overview).SetNillableReleaseDate(x.ReleaseDate).
-			SetNillableRuntimeMinutes(x.RuntimeMinutes).SetOriginalLanguage(x.OriginalLanguage).
-			SetPosterURL(x.PosterURL).SetBackdropURL(x.BackdropURL).SetPopularity(x.Popularity).
-			AddGenreIDs(x.GenreIDs...).SetTmdbSyncedAt(time.Now().UTC())
-		row, err := c.Save(ctx)
-		if err != nil {
-			return 0, false, fmt.Errorf("contents: upsert: %w", err) // %w keeps the unique violation visible
+	err = database.WithTx(ctx, s.db, func(tx *ent.Tx) error {
+		q := tx.Content.Query().Where(content.TypeEQ(content.Type(x.Type)), content.TmdbID(x.TmdbID))
+		if s.postgres {
+			q = q.ForUpdate()
 		}
-		id, created = row.ID, true
-	case err != nil:
-		return 0, false, fmt.Errorf("contents: upsert: %w", err)
-	default:
+		cur, err := q.Only(schema.SkipSoftDelete(ctx))
+		switch {
+		case ent.IsNotFound(err):
+			row, err := tx.Content.Create().SetType(content.Type(x.Type)).SetTmdbID(x.TmdbID).SetTitle(x.Title).
+				SetOriginalTitle(x.OriginalTitle).SetOverview(x.Overview).SetNillableReleaseDate(x.ReleaseDate).
+				SetNillableRuntimeMinutes(x.RuntimeMinutes).SetOriginalLanguage(x.OriginalLanguage).
+				SetPosterURL(x.PosterURL).SetBackdropURL(x.BackdropURL).SetPopularity(x.Popularity).
+				AddGenreIDs(x.GenreIDs...).SetTmdbSyncedAt(time.Now().UTC()).Save(ctx)
+			if err != nil {
+				return fmt.Errorf("contents: upsert: %w", err) // %w keeps a unique violation visible
+			}
+			id, created = row.ID, true
+			return nil
+		case err != nil:
+			return fmt.Errorf("contents: upsert: %w", err)
+		}
 		u := tx.Content.UpdateOne(cur).SetTitle(x.Title).SetOriginalTitle(x.OriginalTitle).
 			SetOverview(x.Overview).SetOriginalLanguage(x.OriginalLanguage).SetPosterURL(x.PosterURL).
 			SetBackdropURL(x.BackdropURL).SetPopularity(x.Popularity).ClearGenres().AddGenreIDs(x.GenreIDs...).
@@ -110,12 +107,13 @@ func (s *Service) upsert(ctx context.Context, x External) (id int, created bool,
 			u.ClearRuntimeMinutes()
 		}
 		if err := u.Exec(schema.SkipSoftDelete(ctx)); err != nil {
-			return 0, false, fmt.Errorf("contents: upsert: %w", err)
+			return fmt.Errorf("contents: upsert: %w", err)
 		}
 		id = cur.ID
-	}
-	if err := tx.Commit(); err != nil {
-		return 0, false, fmt.Errorf("contents: upsert: %w", err)
+		return nil
+	})
+	if err != nil {
+		return 0, false, err
 	}
 	s.cache.invalidate(ctx, id)
 	return id, created, nil

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/reelview/reelview/app/apperr"
+	"github.com/reelview/reelview/app/database"
 	"github.com/reelview/reelview/config"
 	"github.com/reelview/reelview/ent"
 	"github.com/reelview/reelview/ent/device"
@@ -60,7 +61,7 @@ func (d *Devices) Register(ctx context.Context, userID int, token, platform stri
 		return Device{}, err
 	}
 	var out *ent.Device
-	err := withTx(ctx, d.db, func(tx *ent.Tx) error {
+	err := database.WithTx(ctx, d.db, func(tx *ent.Tx) error {
 		now := time.Now().UTC().Truncate(time.Microsecond)
 		err := tx.Device.Create().SetUserID(userID).SetToken(token).SetPlatform(device.Platform(platform)).
 			SetLastSeenAt(now).
@@ -117,16 +118,4 @@ func (d *Devices) List(ctx context.Context, userID int) ([]Device, error) {
 		out[i] = fromEnt(r)
 	}
 	return out, nil
-}
-
-func withTx(ctx context.Context, db *ent.Client, fn func(*ent.Tx) error) error {
-	tx, err := db.Tx(ctx)
-	if err != nil {
-		return fmt.Errorf("notifications: begin: %w", err)
-	}
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	return tx.Commit()
 }

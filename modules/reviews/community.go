@@ -11,6 +11,7 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 
 	"github.com/reelview/reelview/app/apperr"
+	"github.com/reelview/reelview/app/database"
 	"github.com/reelview/reelview/app/server"
 	"github.com/reelview/reelview/ent"
 	"github.com/reelview/reelview/ent/comment"
@@ -37,7 +38,7 @@ func (s *Service) visibleReview(ctx context.Context, q *ent.ReviewClient, v View
 // (user, review) row was really inserted, in the same transaction, so it is
 // exact under concurrency. Liking one's own review is ErrOwnReview.
 func (s *Service) Like(ctx context.Context, v Viewer, id int) error {
-	return s.tx(ctx, func(tx *ent.Tx) error {
+	return database.WithTx(ctx, s.db, func(tx *ent.Tx) error {
 		r, err := s.visibleReview(ctx, tx.Review, v, id)
 		if err != nil {
 			return err
@@ -69,7 +70,7 @@ func (s *Service) Like(ctx context.Context, v Viewer, id int) error {
 
 // Unlike removes the viewer's like; idempotent.
 func (s *Service) Unlike(ctx context.Context, v Viewer, id int) error {
-	return s.tx(ctx, func(tx *ent.Tx) error {
+	return database.WithTx(ctx, s.db, func(tx *ent.Tx) error {
 		if _, err := s.visibleReview(ctx, tx.Review, v, id); err != nil {
 			return err
 		}
@@ -142,7 +143,7 @@ func (s *Service) AddComment(ctx context.Context, v Viewer, reviewID int, body s
 		return Comment{}, apperr.Validation("body", "must be 1 to 2,000 characters")
 	}
 	var c *ent.Comment
-	err := s.tx(ctx, func(tx *ent.Tx) error {
+	err := database.WithTx(ctx, s.db, func(tx *ent.Tx) error {
 		r, err := s.visibleReview(ctx, tx.Review, v, reviewID)
 		if err != nil {
 			return err
@@ -173,7 +174,7 @@ func (s *Service) AddComment(ctx context.Context, v Viewer, reviewID int, body s
 // DeleteComment soft-deletes a comment (its author or an admin).
 // Errors: ErrCommentNotFound, ErrNotAuthorOrAdmin.
 func (s *Service) DeleteComment(ctx context.Context, v Viewer, id int) error {
-	return s.tx(ctx, func(tx *ent.Tx) error {
+	return database.WithTx(ctx, s.db, func(tx *ent.Tx) error {
 		c, err := tx.Comment.Get(ctx, id)
 		if ent.IsNotFound(err) {
 			return ErrCommentNotFound
@@ -205,7 +206,7 @@ func (s *Service) Report(ctx context.Context, v Viewer, reviewID int, reason str
 	if n := utf8.RuneCountInString(reason); n < 1 || n > 2000 {
 		return apperr.Validation("reason", "must be 1 to 2,000 characters")
 	}
-	return s.tx(ctx, func(tx *ent.Tx) error {
+	return database.WithTx(ctx, s.db, func(tx *ent.Tx) error {
 		r, err := s.visibleReview(ctx, tx.Review, v, reviewID)
 		if err != nil {
 			return err

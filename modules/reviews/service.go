@@ -62,21 +62,6 @@ func ViewerFrom(ctx context.Context) Viewer {
 	return Viewer{ID: p.UserID, Admin: p.IsAdmin()}
 }
 
-func (s *Service) tx(ctx context.Context, fn func(tx *ent.Tx) error) error {
-	tx, err := s.db.Tx(ctx)
-	if err != nil {
-		return fmt.Errorf("reviews: begin: %w", err)
-	}
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("reviews: commit: %w", err)
-	}
-	return nil
-}
-
 // lockReview reads a live review of a live content inside tx, locking its
 // row on PostgreSQL so concurrent edits, deletes and moderation of one
 // review take turns.
@@ -134,7 +119,7 @@ func (s *Service) Create(ctx context.Context, v Viewer, contentID int, in Input)
 		return Review{}, err
 	}
 	var id int
-	err := s.tx(ctx, func(tx *ent.Tx) error {
+	err := database.WithTx(ctx, s.db, func(tx *ent.Tx) error {
 		// Locks the content row first: every review write of one content
 		// takes turns there, which keeps the aggregates exact.
 		if err := s.contents.ApplyReview(ctx, tx, contentID, contents.ReviewChange{NewRating: *in.Rating}); err != nil {
@@ -188,7 +173,7 @@ func (s *Service) Update(ctx context.Context, v Viewer, id int, in Input) (Revie
 	if err := validate(in); err != nil {
 		return Review{}, err
 	}
-	err := s.tx(ctx, func(tx *ent.Tx) error {
+	err := database.WithTx(ctx, s.db, func(tx *ent.Tx) error {
 		r, err := s.lockReview(ctx, tx, id)
 		if err != nil {
 			return err
@@ -229,7 +214,7 @@ func (s *Service) Update(ctx context.Context, v Viewer, id int, in Input) (Revie
 // Delete soft-deletes a review (its author or an admin) and takes it out of
 // the aggregates. Errors: ErrNotFound, ErrNotAuthorOrAdmin.
 func (s *Service) Delete(ctx context.Context, v Viewer, id int) error {
-	return s.tx(ctx, func(tx *ent.Tx) error {
+	return database.WithTx(ctx, s.db, func(tx *ent.Tx) error {
 		r, err := s.lockReview(ctx, tx, id)
 		if err != nil {
 			return err
@@ -256,7 +241,7 @@ func (s *Service) Delete(ctx context.Context, v Viewer, id int) error {
 // lists, feeds and aggregates, and comes back when unhidden. Hiding resolves
 // its open reports.
 func (s *Service) SetHidden(ctx context.Context, id int, hidden bool) (Review, error) {
-	err := s.tx(ctx, func(tx *ent.Tx) error {
+	err := database.WithTx(ctx, s.db, func(tx *ent.Tx) error {
 		r, err := s.lockReview(ctx, tx, id)
 		if err != nil {
 			return err

@@ -240,8 +240,8 @@ type ReportedReview struct {
 	LastReportedAt  time.Time `json:"last_reported_at"`
 }
 
-// OpenReports lists reviews with open reports, most reported first. It
-// runs two queries per listed review (bounded by the page size).
+// OpenReports lists reviews with open reports, most reported first, in four
+// queries whatever the page size.
 func (s *Service) OpenReports(ctx context.Context, p server.PageParams) ([]ReportedReview, int, error) {
 	open := s.db.ReviewReport.Query().Where(reviewreport.StatusEQ(reviewreport.StatusOPEN),
 		reviewreport.HasReviewWith(review.DeletedAtIsNil()))
@@ -262,21 +262,37 @@ func (s *Service) OpenReports(ctx context.Context, p server.PageParams) ([]Repor
 	if err != nil {
 		return nil, 0, fmt.Errorf("reviews: reports: %w", err)
 	}
+	ids := make([]int, len(groups))
+	for i, g := range groups {
+		ids[i] = g.ReviewID
+	}
+	rows, err := s.db.Review.Query().Where(review.IDIn(ids...)).WithAuthor().All(ctx)
+	if err != nil {
+		return nil, 0, fmt.Errorf("reviews: reports: %w", err)
+	}
+	reviews := make(map[int]*ent.Review, len(rows))
+	for _, r := range rows {
+		reviews[r.ID] = r
+	}
+	reports, err := s.db.ReviewReport.Query().Where(reviewreport.ReviewIDIn(ids...),
+		reviewreport.StatusEQ(reviewreport.StatusOPEN)).
+		Order(ent.Desc(reviewreport.FieldCreatedAt), ent.Desc(reviewreport.FieldID)).All(ctx)
+	if err != nil {
+		return nil, 0, fmt.Errorf("reviews: reports: %w", err)
+	}
+	byReview := map[int][]*ent.ReviewReport{}
+	for _, rep := range reports {
+		byReview[rep.ReviewID] = append(byReview[rep.ReviewID], rep)
+	}
 	out := make([]ReportedReview, 0, len(groups))
 	for _, g := range groups {
-		r, err := s.Get(ctx, Viewer{Admin: true}, g.ReviewID)
-		if err != nil {
-			return nil, 0, err
+		r, reps := reviews[g.ReviewID], byReview[g.ReviewID]
+		if r == nil || len(reps) == 0 {
+			continue // deleted meanwhile
 		}
-		reports, err := s.db.ReviewReport.Query().Where(reviewreport.ReviewID(g.ReviewID),
-			reviewreport.StatusEQ(reviewreport.StatusOPEN)).
-			Order(ent.Desc(reviewreport.FieldCreatedAt), ent.Desc(reviewreport.FieldID)).All(ctx)
-		if err != nil || len(reports) == 0 {
-			return nil, 0, fmt.Errorf("reviews: reports: %w", err)
-		}
-		item := ReportedReview{Review: r, OpenReports: g.Count, Reasons: []string{},
-			LastReportedAt: reports[0].CreatedAt.UTC(), FirstReportedAt: reports[len(reports)-1].CreatedAt.UTC()}
-		for _, rep := range reports[:min(5, len(reports))] {
+		item := ReportedReview{Review: fromEnt(r), OpenReports: g.Count, Reasons: []string{},
+			LastReportedAt: reps[0].CreatedAt.UTC(), FirstReportedAt: reps[len(reps)-1].CreatedAt.UTC()}
+		for _, rep := range reps[:min(5, len(reps))] {
 			item.Reasons = append(item.Reasons, rep.Reason)
 		}
 		out = append(out, item)

@@ -112,7 +112,7 @@ func (s *Service) Comments(ctx context.Context, v Viewer, reviewID int, cur *str
 			return CommentPage{}, err
 		}
 		if c != nil {
-			q = q.Where(func(sel *sql.Selector) { c.after(comment.FieldCreatedAt, c.Time, false)(sel) })
+			q = q.Where(c.after(comment.FieldCreatedAt, c.Time, false))
 		}
 	}
 	rows, err := q.Order(ent.Asc(comment.FieldCreatedAt), ent.Asc(comment.FieldID)).Limit(p.Size + 1).WithAuthor().All(ctx)

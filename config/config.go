@@ -118,6 +118,9 @@ type RateLimit struct {
 // Jobs configures the River job queue.
 type Jobs struct {
 	Workers int `env:"JOB_WORKERS" envDefault:"10"`
+	// PollInterval is how often a process looks for jobs to run, including
+	// retries that became due.
+	PollInterval time.Duration `env:"JOB_POLL_INTERVAL" envDefault:"1s"`
 }
 
 // TMDB configures The Movie Database client.
@@ -160,6 +163,17 @@ type Firebase struct {
 	// more drops the least recently seen.
 	MaxDevices  int    `env:"FCM_MAX_DEVICES" envDefault:"10"`
 	FCMEndpoint string `env:"FCM_ENDPOINT" envDefault:"https://fcm.googleapis.com/v1"`
+	// SendTimeout bounds one FCM send request (and one OAuth2 token fetch).
+	SendTimeout time.Duration `env:"FCM_TIMEOUT" envDefault:"10s"`
+	// RetryBackoff is the delay before the first retry of a push that FCM
+	// could not take (5xx, network); it doubles with each attempt, up to an
+	// hour, with jitter. Retry-After, when FCM sends one, takes precedence.
+	RetryBackoff time.Duration `env:"FCM_RETRY_BACKOFF" envDefault:"10s"`
+	// QuotaBackoff is the first delay after a 429 without Retry-After (FCM
+	// asks for at least a minute).
+	QuotaBackoff time.Duration `env:"FCM_QUOTA_BACKOFF" envDefault:"1m"`
+	// MaxAttempts is how many times a push job runs before it is given up.
+	MaxAttempts int `env:"FCM_MAX_ATTEMPTS" envDefault:"12"`
 }
 
 // Rate is a number of requests allowed per period.
@@ -292,7 +306,8 @@ func (c Config) Validate() error {
 		"HTTP_READ_TIMEOUT": c.HTTP.ReadTimeout, "HTTP_WRITE_TIMEOUT": c.HTTP.WriteTimeout,
 		"HTTP_IDLE_TIMEOUT": c.HTTP.IdleTimeout, "HTTP_REQUEST_TIMEOUT": c.HTTP.RequestTimeout,
 		"SHUTDOWN_TIMEOUT": c.HTTP.ShutdownTimeout, "DATABASE_TIMEOUT": c.Database.QueryTimeout,
-		"REDIS_TIMEOUT": c.Redis.Timeout,
+		"REDIS_TIMEOUT": c.Redis.Timeout, "FCM_TIMEOUT": c.Firebase.SendTimeout,
+		"FCM_RETRY_BACKOFF": c.Firebase.RetryBackoff, "FCM_QUOTA_BACKOFF": c.Firebase.QuotaBackoff,
 	} {
 		if d <= 0 {
 			bad(name, "must be a positive duration such as 10s, got %s", d)
@@ -386,6 +401,12 @@ func (c Config) Validate() error {
 	}
 	if c.Jobs.Workers < 1 {
 		bad("JOB_WORKERS", "must be at least 1, got %d", c.Jobs.Workers)
+	}
+	if c.Jobs.PollInterval < time.Millisecond || c.Jobs.PollInterval > time.Minute {
+		bad("JOB_POLL_INTERVAL", "must be between 1ms and 1m, got %s", c.Jobs.PollInterval)
+	}
+	if c.Firebase.MaxAttempts < 1 || c.Firebase.MaxAttempts > 100 {
+		bad("FCM_MAX_ATTEMPTS", "must be between 1 and 100, got %d", c.Firebase.MaxAttempts)
 	}
 	for name, raw := range map[string]string{
 		"TMDB_BASE_URL": c.TMDB.BaseURL, "GOOGLE_JWKS_URL": c.Google.JWKSURL,

@@ -21,6 +21,7 @@ import (
 	"github.com/reelview/reelview/ent/device"
 	"github.com/reelview/reelview/ent/genre"
 	"github.com/reelview/reelview/ent/notification"
+	"github.com/reelview/reelview/ent/pushdelivery"
 	"github.com/reelview/reelview/ent/review"
 	"github.com/reelview/reelview/ent/reviewlike"
 	"github.com/reelview/reelview/ent/reviewreport"
@@ -46,6 +47,8 @@ type Client struct {
 	Genre *GenreClient
 	// Notification is the client for interacting with the Notification builders.
 	Notification *NotificationClient
+	// PushDelivery is the client for interacting with the PushDelivery builders.
+	PushDelivery *PushDeliveryClient
 	// Review is the client for interacting with the Review builders.
 	Review *ReviewClient
 	// ReviewLike is the client for interacting with the ReviewLike builders.
@@ -71,6 +74,7 @@ func (c *Client) init() {
 	c.Device = NewDeviceClient(c.config)
 	c.Genre = NewGenreClient(c.config)
 	c.Notification = NewNotificationClient(c.config)
+	c.PushDelivery = NewPushDeliveryClient(c.config)
 	c.Review = NewReviewClient(c.config)
 	c.ReviewLike = NewReviewLikeClient(c.config)
 	c.ReviewReport = NewReviewReportClient(c.config)
@@ -173,6 +177,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Device:       NewDeviceClient(cfg),
 		Genre:        NewGenreClient(cfg),
 		Notification: NewNotificationClient(cfg),
+		PushDelivery: NewPushDeliveryClient(cfg),
 		Review:       NewReviewClient(cfg),
 		ReviewLike:   NewReviewLikeClient(cfg),
 		ReviewReport: NewReviewReportClient(cfg),
@@ -202,6 +207,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Device:       NewDeviceClient(cfg),
 		Genre:        NewGenreClient(cfg),
 		Notification: NewNotificationClient(cfg),
+		PushDelivery: NewPushDeliveryClient(cfg),
 		Review:       NewReviewClient(cfg),
 		ReviewLike:   NewReviewLikeClient(cfg),
 		ReviewReport: NewReviewReportClient(cfg),
@@ -235,8 +241,8 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.Bookmark, c.Comment, c.Content, c.Device, c.Genre, c.Notification, c.Review,
-		c.ReviewLike, c.ReviewReport, c.User,
+		c.Bookmark, c.Comment, c.Content, c.Device, c.Genre, c.Notification,
+		c.PushDelivery, c.Review, c.ReviewLike, c.ReviewReport, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -246,8 +252,8 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.Bookmark, c.Comment, c.Content, c.Device, c.Genre, c.Notification, c.Review,
-		c.ReviewLike, c.ReviewReport, c.User,
+		c.Bookmark, c.Comment, c.Content, c.Device, c.Genre, c.Notification,
+		c.PushDelivery, c.Review, c.ReviewLike, c.ReviewReport, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -268,6 +274,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Genre.mutate(ctx, m)
 	case *NotificationMutation:
 		return c.Notification.mutate(ctx, m)
+	case *PushDeliveryMutation:
+		return c.PushDelivery.mutate(ctx, m)
 	case *ReviewMutation:
 		return c.Review.mutate(ctx, m)
 	case *ReviewLikeMutation:
@@ -1243,6 +1251,139 @@ func (c *NotificationClient) mutate(ctx context.Context, m *NotificationMutation
 	}
 }
 
+// PushDeliveryClient is a client for the PushDelivery schema.
+type PushDeliveryClient struct {
+	config
+}
+
+// NewPushDeliveryClient returns a client for the PushDelivery from the given config.
+func NewPushDeliveryClient(c config) *PushDeliveryClient {
+	return &PushDeliveryClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `pushdelivery.Hooks(f(g(h())))`.
+func (c *PushDeliveryClient) Use(hooks ...Hook) {
+	c.hooks.PushDelivery = append(c.hooks.PushDelivery, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `pushdelivery.Intercept(f(g(h())))`.
+func (c *PushDeliveryClient) Intercept(interceptors ...Interceptor) {
+	c.inters.PushDelivery = append(c.inters.PushDelivery, interceptors...)
+}
+
+// Create returns a builder for creating a PushDelivery entity.
+func (c *PushDeliveryClient) Create() *PushDeliveryCreate {
+	mutation := newPushDeliveryMutation(c.config, OpCreate)
+	return &PushDeliveryCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of PushDelivery entities.
+func (c *PushDeliveryClient) CreateBulk(builders ...*PushDeliveryCreate) *PushDeliveryCreateBulk {
+	return &PushDeliveryCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PushDeliveryClient) MapCreateBulk(slice any, setFunc func(*PushDeliveryCreate, int)) *PushDeliveryCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PushDeliveryCreateBulk{err: fmt.Errorf("calling to PushDeliveryClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PushDeliveryCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PushDeliveryCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for PushDelivery.
+func (c *PushDeliveryClient) Update() *PushDeliveryUpdate {
+	mutation := newPushDeliveryMutation(c.config, OpUpdate)
+	return &PushDeliveryUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PushDeliveryClient) UpdateOne(_m *PushDelivery) *PushDeliveryUpdateOne {
+	mutation := newPushDeliveryMutation(c.config, OpUpdateOne, withPushDelivery(_m))
+	return &PushDeliveryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *PushDeliveryClient) UpdateOneID(id int) *PushDeliveryUpdateOne {
+	mutation := newPushDeliveryMutation(c.config, OpUpdateOne, withPushDeliveryID(id))
+	return &PushDeliveryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for PushDelivery.
+func (c *PushDeliveryClient) Delete() *PushDeliveryDelete {
+	mutation := newPushDeliveryMutation(c.config, OpDelete)
+	return &PushDeliveryDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *PushDeliveryClient) DeleteOne(_m *PushDelivery) *PushDeliveryDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *PushDeliveryClient) DeleteOneID(id int) *PushDeliveryDeleteOne {
+	builder := c.Delete().Where(pushdelivery.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &PushDeliveryDeleteOne{builder}
+}
+
+// Query returns a query builder for PushDelivery.
+func (c *PushDeliveryClient) Query() *PushDeliveryQuery {
+	return &PushDeliveryQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePushDelivery},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a PushDelivery entity by its id.
+func (c *PushDeliveryClient) Get(ctx context.Context, id int) (*PushDelivery, error) {
+	return c.Query().Where(pushdelivery.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *PushDeliveryClient) GetX(ctx context.Context, id int) *PushDelivery {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *PushDeliveryClient) Hooks() []Hook {
+	return c.hooks.PushDelivery
+}
+
+// Interceptors returns the client interceptors.
+func (c *PushDeliveryClient) Interceptors() []Interceptor {
+	return c.inters.PushDelivery
+}
+
+func (c *PushDeliveryClient) mutate(ctx context.Context, m *PushDeliveryMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PushDeliveryCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PushDeliveryUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PushDeliveryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PushDeliveryDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown PushDelivery mutation op: %q", m.Op())
+	}
+}
+
 // ReviewClient is a client for the Review schema.
 type ReviewClient struct {
 	config
@@ -2038,12 +2179,12 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		Bookmark, Comment, Content, Device, Genre, Notification, Review, ReviewLike,
-		ReviewReport, User []ent.Hook
+		Bookmark, Comment, Content, Device, Genre, Notification, PushDelivery, Review,
+		ReviewLike, ReviewReport, User []ent.Hook
 	}
 	inters struct {
-		Bookmark, Comment, Content, Device, Genre, Notification, Review, ReviewLike,
-		ReviewReport, User []ent.Interceptor
+		Bookmark, Comment, Content, Device, Genre, Notification, PushDelivery, Review,
+		ReviewLike, ReviewReport, User []ent.Interceptor
 	}
 )
 

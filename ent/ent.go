@@ -18,6 +18,7 @@ import (
 	"github.com/reelview/reelview/ent/device"
 	"github.com/reelview/reelview/ent/genre"
 	"github.com/reelview/reelview/ent/notification"
+	"github.com/reelview/reelview/ent/pushdelivery"
 	"github.com/reelview/reelview/ent/review"
 	"github.com/reelview/reelview/ent/reviewlike"
 	"github.com/reelview/reelview/ent/reviewreport"
@@ -88,6 +89,7 @@ func checkColumn(t, c string) error {
 			device.Table:       device.ValidColumn,
 			genre.Table:        genre.ValidColumn,
 			notification.Table: notification.ValidColumn,
+			pushdelivery.Table: pushdelivery.ValidColumn,
 			review.Table:       review.ValidColumn,
 			reviewlike.Table:   reviewlike.ValidColumn,
 			reviewreport.Table: reviewreport.ValidColumn,

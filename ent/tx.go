@@ -26,6 +26,8 @@ type Tx struct {
 	Genre *GenreClient
 	// Notification is the client for interacting with the Notification builders.
 	Notification *NotificationClient
+	// PushDelivery is the client for interacting with the PushDelivery builders.
+	PushDelivery *PushDeliveryClient
 	// Review is the client for interacting with the Review builders.
 	Review *ReviewClient
 	// ReviewLike is the client for interacting with the ReviewLike builders.
@@ -171,6 +173,7 @@ func (tx *Tx) init() {
 	tx.Device = NewDeviceClient(tx.config)
 	tx.Genre = NewGenreClient(tx.config)
 	tx.Notification = NewNotificationClient(tx.config)
+	tx.PushDelivery = NewPushDeliveryClient(tx.config)
 	tx.Review = NewReviewClient(tx.config)
 	tx.ReviewLike = NewReviewLikeClient(tx.config)
 	tx.ReviewReport = NewReviewReportClient(tx.config)

@@ -119,3 +119,15 @@ func AssertError(t testing.TB, r *Response, status int, code string) ErrorBody {
 	}
 	return b
 }
+
+// Eventually polls cond until it holds, failing the test after within.
+func Eventually(t testing.TB, within time.Duration, cond func() bool, what string) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for: %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

@@ -71,7 +71,8 @@ func New(p params) (*Client, error) {
 	if err != nil {
 		core = p.Log.Core()
 	}
-	cfg := &river.Config{Logger: slog.New(zapslog.NewHandler(core)), PeriodicJobs: periodic}
+	cfg := &river.Config{Logger: slog.New(zapslog.NewHandler(core)), PeriodicJobs: periodic,
+		FetchPollInterval: p.Cfg.PollInterval, FetchCooldown: min(p.Cfg.PollInterval, river.FetchCooldownDefault)}
 	if len(p.Regs) > 0 {
 		cfg.Workers = workers
 		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: p.Cfg.Workers}}

@@ -15,6 +15,7 @@ import (
 	"github.com/reelview/reelview/ent/genre"
 	"github.com/reelview/reelview/ent/notification"
 	"github.com/reelview/reelview/ent/predicate"
+	"github.com/reelview/reelview/ent/pushdelivery"
 	"github.com/reelview/reelview/ent/review"
 	"github.com/reelview/reelview/ent/reviewlike"
 	"github.com/reelview/reelview/ent/reviewreport"
@@ -239,6 +240,33 @@ func (f TraverseNotification) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.NotificationQuery", q)
 }
 
+// The PushDeliveryFunc type is an adapter to allow the use of ordinary function as a Querier.
+type PushDeliveryFunc func(context.Context, *ent.PushDeliveryQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f PushDeliveryFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.PushDeliveryQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.PushDeliveryQuery", q)
+}
+
+// The TraversePushDelivery type is an adapter to allow the use of ordinary function as Traverser.
+type TraversePushDelivery func(context.Context, *ent.PushDeliveryQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraversePushDelivery) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraversePushDelivery) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.PushDeliveryQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.PushDeliveryQuery", q)
+}
+
 // The ReviewFunc type is an adapter to allow the use of ordinary function as a Querier.
 type ReviewFunc func(context.Context, *ent.ReviewQuery) (ent.Value, error)
 
@@ -362,6 +390,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.GenreQuery, predicate.Genre, genre.OrderOption]{typ: ent.TypeGenre, tq: q}, nil
 	case *ent.NotificationQuery:
 		return &query[*ent.NotificationQuery, predicate.Notification, notification.OrderOption]{typ: ent.TypeNotification, tq: q}, nil
+	case *ent.PushDeliveryQuery:
+		return &query[*ent.PushDeliveryQuery, predicate.PushDelivery, pushdelivery.OrderOption]{typ: ent.TypePushDelivery, tq: q}, nil
 	case *ent.ReviewQuery:
 		return &query[*ent.ReviewQuery, predicate.Review, review.OrderOption]{typ: ent.TypeReview, tq: q}, nil
 	case *ent.ReviewLikeQuery:

@@ -301,6 +301,32 @@ var (
 			},
 		},
 	}
+	// PushDeliveriesColumns holds the columns for the "push_deliveries" table.
+	PushDeliveriesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "notification_id", Type: field.TypeInt},
+		{Name: "device_id", Type: field.TypeInt},
+		{Name: "outcome", Type: field.TypeEnum, Enums: []string{"sent", "dropped"}},
+	}
+	// PushDeliveriesTable holds the schema information for the "push_deliveries" table.
+	PushDeliveriesTable = &schema.Table{
+		Name:       "push_deliveries",
+		Columns:    PushDeliveriesColumns,
+		PrimaryKey: []*schema.Column{PushDeliveriesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "pushdelivery_notification_id_device_id",
+				Unique:  true,
+				Columns: []*schema.Column{PushDeliveriesColumns[2], PushDeliveriesColumns[3]},
+			},
+			{
+				Name:    "pushdelivery_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{PushDeliveriesColumns[1]},
+			},
+		},
+	}
 	// ReviewsColumns holds the columns for the "reviews" table.
 	ReviewsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -560,6 +586,7 @@ var (
 		DevicesTable,
 		GenresTable,
 		NotificationsTable,
+		PushDeliveriesTable,
 		ReviewsTable,
 		ReviewLikesTable,
 		ReviewReportsTable,

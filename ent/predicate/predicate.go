@@ -24,6 +24,9 @@ type Genre func(*sql.Selector)
 // Notification is the predicate function for notification builders.
 type Notification func(*sql.Selector)
 
+// PushDelivery is the predicate function for pushdelivery builders.
+type PushDelivery func(*sql.Selector)
+
 // Review is the predicate function for review builders.
 type Review func(*sql.Selector)
 

@@ -11,6 +11,7 @@ import (
 	"github.com/reelview/reelview/ent/device"
 	"github.com/reelview/reelview/ent/genre"
 	"github.com/reelview/reelview/ent/notification"
+	"github.com/reelview/reelview/ent/pushdelivery"
 	"github.com/reelview/reelview/ent/review"
 	"github.com/reelview/reelview/ent/reviewlike"
 	"github.com/reelview/reelview/ent/reviewreport"
@@ -256,6 +257,15 @@ func init() {
 	notificationDescText := notificationFields[5].Descriptor()
 	// notification.TextValidator is a validator for the "text" field. It is called by the builders before save.
 	notification.TextValidator = notificationDescText.Validators[0].(func(string) error)
+	pushdeliveryMixin := schema.PushDelivery{}.Mixin()
+	pushdeliveryMixinFields0 := pushdeliveryMixin[0].Fields()
+	_ = pushdeliveryMixinFields0
+	pushdeliveryFields := schema.PushDelivery{}.Fields()
+	_ = pushdeliveryFields
+	// pushdeliveryDescCreatedAt is the schema descriptor for created_at field.
+	pushdeliveryDescCreatedAt := pushdeliveryMixinFields0[0].Descriptor()
+	// pushdelivery.DefaultCreatedAt holds the default value on creation for the created_at field.
+	pushdelivery.DefaultCreatedAt = pushdeliveryDescCreatedAt.Default.(func() time.Time)
 	reviewMixin := schema.Review{}.Mixin()
 	reviewMixinHooks1 := reviewMixin[1].Hooks()
 	review.Hooks[0] = reviewMixinHooks1[0]

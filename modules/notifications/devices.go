@@ -36,11 +36,15 @@ type Device struct {
 }
 
 func fromEnt(d *ent.Device) Device {
-	suffix := d.Token
-	if len(suffix) > 6 {
-		suffix = "…" + suffix[len(suffix)-6:]
+	return Device{Platform: string(d.Platform), TokenSuffix: tokenSuffix(d.Token), RegisteredAt: d.CreatedAt.UTC(), LastSeenAt: d.LastSeenAt.UTC()}
+}
+
+// tokenSuffix shows the end of a token, never the whole of it.
+func tokenSuffix(tok string) string {
+	if len(tok) > 6 {
+		return "…" + tok[len(tok)-6:]
 	}
-	return Device{Platform: string(d.Platform), TokenSuffix: suffix, RegisteredAt: d.CreatedAt.UTC(), LastSeenAt: d.LastSeenAt.UTC()}
+	return tok
 }
 
 // validToken accepts what FCM issues: printable ASCII without spaces,

@@ -3,27 +3,37 @@ package notifications
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
+	"github.com/riverqueue/river"
 
 	"github.com/reelview/reelview/app/apperr"
+	"github.com/reelview/reelview/app/jobs"
+	"github.com/reelview/reelview/config"
 	"github.com/reelview/reelview/ent"
+	"github.com/reelview/reelview/ent/device"
 	"github.com/reelview/reelview/ent/notification"
+	"github.com/reelview/reelview/ent/user"
 	"github.com/reelview/reelview/modules/reviews"
 )
 
 // Inbox keeps users' in-app notifications. It implements reviews.Events:
 // a like or a comment and its notification are written in one transaction.
 type Inbox struct {
-	db *ent.Client
+	db          *ent.Client
+	jobs        *jobs.Client
+	maxAttempts int
 }
 
 // NewInbox returns the inbox.
-func NewInbox(db *ent.Client) *Inbox { return &Inbox{db: db} }
+func NewInbox(db *ent.Client, jobs *jobs.Client, c config.Firebase) *Inbox {
+	return &Inbox{db: db, jobs: jobs, maxAttempts: c.MaxAttempts}
+}
 
 var _ reviews.Events = (*Inbox)(nil)
 
@@ -57,10 +67,29 @@ func (in *Inbox) add(ctx context.Context, tx *ent.Tx, typ notification.Type, e r
 		return fmt.Errorf("notifications: content: %w", err)
 	}
 	text := []rune(fmt.Sprintf(format, actor.Nickname, c.Title))
-	err = tx.Notification.Create().SetUserID(e.AuthorID).SetType(typ).SetActorID(e.ActorID).
-		SetReviewID(e.ReviewID).SetContentID(e.ContentID).SetText(string(text[:min(len(text), 500)])).Exec(ctx)
+	n, err := tx.Notification.Create().SetUserID(e.AuthorID).SetType(typ).SetActorID(e.ActorID).
+		SetReviewID(e.ReviewID).SetContentID(e.ContentID).SetText(string(text[:min(len(text), 500)])).Save(ctx)
 	if err != nil {
 		return fmt.Errorf("notifications: add: %w", err)
+	}
+	return in.queuePush(ctx, tx, n)
+}
+
+// queuePush queues the notification's push job in the same transaction,
+// when the recipient has push turned on and a device to send to.
+func (in *Inbox) queuePush(ctx context.Context, tx *ent.Tx, n *ent.Notification) error {
+	pushable, err := tx.Device.Query().
+		Where(device.UserID(n.UserID), device.HasUserWith(user.PushEnabled(true))).Exist(ctx)
+	if err != nil || !pushable {
+		return err
+	}
+	sqlTx, ok := tx.SQLTx()
+	if !ok {
+		return errors.New("notifications: push job: the transaction is not a database/sql one")
+	}
+	_, err = in.jobs.InsertTx(ctx, sqlTx, PushArgs{NotificationID: n.ID}, &river.InsertOpts{MaxAttempts: in.maxAttempts})
+	if err != nil {
+		return fmt.Errorf("notifications: push job: %w", err)
 	}
 	return nil
 }

@@ -6,15 +6,20 @@ import (
 	"go.uber.org/fx"
 	"go.uber.org/zap"
 
+	"github.com/reelview/reelview/app/jobs"
 	"github.com/reelview/reelview/app/server"
 	"github.com/reelview/reelview/modules/reviews"
 )
 
-// Module provides the devices service and its HTTP operations.
+// Module provides the devices service, the inbox, push delivery (a River
+// job per notification, sent through FCM) and their HTTP operations.
 var Module = fx.Module("notifications",
 	fx.Provide(
 		NewDevices,
 		NewInbox,
+		NewSender,
+		NewPushWorker,
+		jobs.AsRegistration(pushRegistration),
 		// The inbox receives the reviews' events inside their transactions.
 		func(i *Inbox) reviews.Events { return i },
 		server.AsRoutes(NewHandler),

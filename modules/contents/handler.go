@@ -218,12 +218,12 @@ func (h *Handler) get(ctx context.Context, in *getInput) (*detailOutput, error) 
 type ContentFields struct {
 	Title            *string  `json:"title,omitempty" maxLength:"300" example:"Fight Club"`
 	OriginalTitle    *string  `json:"original_title,omitempty" maxLength:"300" example:"Fight Club"`
-	Overview         *string  `json:"overview,omitempty" maxLength:"20000"`
+	Overview         *string  `json:"overview,omitempty" maxLength:"20000" example:"A ticking-time-bomb insomniac and a slippery soap salesman…"`
 	ReleaseDate      *string  `json:"release_date,omitempty" maxLength:"10" example:"1999-10-15" doc:"YYYY-MM-DD; empty to clear."`
 	RuntimeMinutes   *int     `json:"runtime_minutes,omitempty" minimum:"0" maximum:"100000" example:"139"`
 	OriginalLanguage *string  `json:"original_language,omitempty" maxLength:"16" example:"en"`
-	PosterURL        *string  `json:"poster_url,omitempty" maxLength:"2048" doc:"An https URL or empty."`
-	BackdropURL      *string  `json:"backdrop_url,omitempty" maxLength:"2048" doc:"An https URL or empty."`
+	PosterURL        *string  `json:"poster_url,omitempty" maxLength:"2048" example:"https://image.tmdb.org/t/p/w500/pB8BM7pdSp6B6Ih7QZ4DrQ3PmJK.jpg" doc:"An https URL or empty."`
+	BackdropURL      *string  `json:"backdrop_url,omitempty" maxLength:"2048" example:"https://image.tmdb.org/t/p/w1280/hZkgoQYus5vegHoetLkCJzb17zJ.jpg" doc:"An https URL or empty."`
 	TmdbID           *int64   `json:"tmdb_id,omitempty" minimum:"1" example:"550"`
 	Popularity       *float64 `json:"popularity,omitempty" minimum:"0" example:"61.4"`
 	GenreIDs         *[]int   `json:"genre_ids,omitempty" maxItems:"20" example:"[18]" doc:"Ids of genres of the content's type."`

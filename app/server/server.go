@@ -100,6 +100,7 @@ func New(p newParams) *Server {
 	app.Use(requestContext(p.Cfg.HTTP, p.Log, p.Metrics))
 	app.Use(recoverPanics())
 	app.Use(securityHeaders(swaggerui.ContentSecurityPolicy))
+	app.Use(bodylessNotModified())
 	app.Use(corsAllowList(p.Cfg.HTTP))
 	app.Use(APIPrefix, p.Limiter.global())
 

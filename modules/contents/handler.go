@@ -21,6 +21,18 @@ func NewHandler(svc *Service, g *auth.Guard) *Handler { return &Handler{svc: svc
 
 const revalidate = "private, no-cache" // cacheable, but ask first (ETag)
 
+// notModified documents the bodyless 304 of a conditional GET; huma adds the
+// 200 and the error responses.
+func notModified() map[string]*huma.Response {
+	return map[string]*huma.Response{"304": {
+		Description: "Not Modified: the If-None-Match ETag is current; no body.",
+		Headers: map[string]*huma.Param{
+			"ETag":          {Description: "The current entity tag.", Schema: &huma.Schema{Type: huma.TypeString}},
+			"Cache-Control": {Description: "private, no-cache", Schema: &huma.Schema{Type: huma.TypeString}},
+		},
+	}}
+}
+
 // Register implements server.Routes.
 func (h *Handler) Register(api huma.API) {
 	c := server.Group(api, "Contents")
@@ -29,6 +41,7 @@ func (h *Handler) Register(api huma.API) {
 		Method:      http.MethodGet,
 		Path:        "/contents",
 		Summary:     "Search and browse the catalog",
+		Responses:   notModified(),
 		Description: "Lists live contents. `q` matches a case-insensitive substring of the title or original title (any script; `%` and `_` match themselves). `genre` may repeat (`genre=18&genre=35`): contents must have all of them. `year_from`/`year_to` bound the release year, `min_rating` the average rating. Sorts by `sort` (default popularity) in `order` (default desc, asc for title); ties are ordered by id so pages never overlap. Signed-in callers also get `bookmarked` and `my_rating`. Answers carry an ETag; send it back in If-None-Match to get 304 when nothing changed.",
 	}), h.list)
 	huma.Register(c, h.guard.Optional(api, huma.Operation{
@@ -36,6 +49,7 @@ func (h *Handler) Register(api huma.API) {
 		Method:      http.MethodGet,
 		Path:        "/contents/{id}",
 		Summary:     "Content detail",
+		Responses:   notModified(),
 		Description: "A live content with its genres, rating aggregates (avg_rating with one decimal, rating_count, a 1–10 histogram), review_count, bookmark_count, TMDB id and image URLs. Signed-in callers also get `bookmarked` and `my_rating`. Unknown and deleted ids are 404. Answers carry an ETag (304 on If-None-Match).",
 		Errors:      []int{http.StatusNotFound},
 	}), h.get)

@@ -191,6 +191,20 @@ func securityHeaders(docsCSP string) fiber.Handler {
 	}
 }
 
+// bodylessNotModified drops the Content-Type of 304 answers: a 304 has no
+// body, and RFC 9110 (15.4.5) asks not to send representation metadata with
+// it (huma sets the type its body would have had). Clients and validating
+// proxies that see application/json try to parse the empty body.
+func bodylessNotModified() fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		err := c.Next()
+		if c.Response().StatusCode() == fiber.StatusNotModified {
+			c.Response().Header.Del(fiber.HeaderContentType)
+		}
+		return err
+	}
+}
+
 // corsAllowList allows cross-origin calls only from the configured origins;
 // other origins get no CORS headers, so browsers block them.
 func corsAllowList(cfg config.HTTP) fiber.Handler {

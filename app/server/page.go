@@ -62,11 +62,11 @@ func (p *CursorParam) Value() *string {
 // total_items, total_pages} or {items, next_cursor}.
 type List[T any] struct {
 	Items      []T     `json:"items"`
-	Page       *int    `json:"page,omitempty" doc:"Page mode only."`
-	Size       *int    `json:"size,omitempty" doc:"Page mode only."`
-	TotalItems *int    `json:"total_items,omitempty" doc:"Page mode only."`
-	TotalPages *int    `json:"total_pages,omitempty" doc:"Page mode only."`
-	NextCursor *string `json:"next_cursor,omitempty" nullable:"true" doc:"Cursor mode only: the cursor of the next page, null on the last."`
+	Page       *int    `json:"page,omitempty" example:"1" doc:"Page mode only."`
+	Size       *int    `json:"size,omitempty" example:"20" doc:"Page mode only."`
+	TotalItems *int    `json:"total_items,omitempty" example:"57" doc:"Page mode only."`
+	TotalPages *int    `json:"total_pages,omitempty" example:"3" doc:"Page mode only."`
+	NextCursor *string `json:"next_cursor,omitempty" nullable:"true" example:"eyJ2IjoiMjAyNi0xMS0yNVQxMjowMDowMFoiLCJpZCI6N30" doc:"Cursor mode only: the cursor of the next page, null on the last."`
 	cursorMode bool
 }
 

@@ -199,11 +199,11 @@ func (h *Handler) logoutAll(ctx context.Context, _ *struct{}) (*struct{}, error)
 // SessionView is one session in GET /auth/sessions.
 type SessionView struct {
 	ID         string    `json:"id" example:"VGhpc0lzQVNlc3Npb24"`
-	CreatedAt  time.Time `json:"created_at"`
-	LastUsedAt time.Time `json:"last_used_at"`
+	CreatedAt  time.Time `json:"created_at" example:"2026-11-20T08:15:00Z"`
+	LastUsedAt time.Time `json:"last_used_at" example:"2026-11-25T12:00:00Z"`
 	UserAgent  string    `json:"user_agent" example:"Reelview/2.3 (iPhone; iOS 18.1)"`
 	IP         string    `json:"ip" example:"203.0.113.7"`
-	Current    bool      `json:"current" doc:"The session of this request."`
+	Current    bool      `json:"current" example:"true" doc:"The session of this request."`
 }
 
 type sessionsOutput struct {
@@ -228,7 +228,7 @@ func (h *Handler) listSessions(ctx context.Context, _ *struct{}) (*sessionsOutpu
 }
 
 type sessionInput struct {
-	ID string `path:"id" maxLength:"64" doc:"A session id from GET /auth/sessions."`
+	ID string `path:"id" maxLength:"64" example:"VGhpc0lzQVNlc3Npb24" doc:"A session id from GET /auth/sessions."`
 }
 
 func (h *Handler) endSession(ctx context.Context, in *sessionInput) (*struct{}, error) {

@@ -70,7 +70,7 @@ func (s *Service) bookmarkTx(ctx context.Context, contentID int, change func(*en
 // BookmarkedSummary is a content on a watchlist.
 type BookmarkedSummary struct {
 	ContentSummary
-	BookmarkedAt time.Time `json:"bookmarked_at"`
+	BookmarkedAt time.Time `json:"bookmarked_at" example:"2026-11-25T12:00:00Z"`
 }
 
 // Bookmarks lists the user's bookmarked live contents, newest bookmark first.

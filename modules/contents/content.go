@@ -27,10 +27,10 @@ type ContentSummary struct {
 	ReviewCount   int        `json:"review_count" example:"1200"`
 	BookmarkCount int        `json:"bookmark_count" example:"310"`
 	Genres        []GenreRef `json:"genres"`
-	CreatedAt     time.Time  `json:"created_at"`
+	CreatedAt     time.Time  `json:"created_at" example:"2026-11-25T12:00:00Z"`
 	// The caller's own state: only for signed-in callers, never cached.
-	Bookmarked *bool `json:"bookmarked,omitempty" doc:"Signed-in callers only: whether the caller bookmarked it."`
-	MyRating   *int  `json:"my_rating,omitempty" doc:"Signed-in callers only: the caller's rating, absent when none."`
+	Bookmarked *bool `json:"bookmarked,omitempty" example:"true" doc:"Signed-in callers only: whether the caller bookmarked it."`
+	MyRating   *int  `json:"my_rating,omitempty" example:"9" doc:"Signed-in callers only: the caller's rating, absent when none."`
 }
 
 // HistogramBar counts the ratings of one value.
@@ -48,7 +48,7 @@ type ContentDetail struct {
 	OriginalLanguage string         `json:"original_language" example:"en"`
 	TmdbID           *int64         `json:"tmdb_id" nullable:"true" example:"550"`
 	RatingHistogram  []HistogramBar `json:"rating_histogram" doc:"Number of ratings of each value 1–10."`
-	UpdatedAt        time.Time      `json:"updated_at"`
+	UpdatedAt        time.Time      `json:"updated_at" example:"2026-11-25T12:00:00Z"`
 }
 
 func roundRating(avg float64) float64 { return math.Round(avg*10) / 10 }

@@ -202,8 +202,8 @@ func TestCacheInvalidationAndETags(t *testing.T) {
 		t.Fatalf("headers: %v", res.Header)
 	}
 	res = get(etag)
-	if res.Status != http.StatusNotModified || len(res.Body) != 0 {
-		t.Fatalf("If-None-Match: status %d, body %q", res.Status, res.Body)
+	if res.Status != http.StatusNotModified || len(res.Body) != 0 || res.Header.Get("Content-Type") != "" {
+		t.Fatalf("If-None-Match: status %d, Content-Type %q, body %q", res.Status, res.Header.Get("Content-Type"), res.Body)
 	}
 	// Each kind of change shows on the next GET and changes the ETag.
 	for _, change := range []func(){

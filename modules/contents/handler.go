@@ -21,6 +21,18 @@ func NewHandler(svc *Service, g *auth.Guard) *Handler { return &Handler{svc: svc
 
 const revalidate = "private, no-cache" // cacheable, but ask first (ETag)
 
+// notModified documents the bodyless 304 of a conditional GET; huma adds the
+// 200 and the error responses.
+func notModified() map[string]*huma.Response {
+	return map[string]*huma.Response{"304": {
+		Description: "Not Modified: the If-None-Match ETag is current; no body.",
+		Headers: map[string]*huma.Param{
+			"ETag":          {Description: "The current entity tag.", Schema: &huma.Schema{Type: huma.TypeString}},
+			"Cache-Control": {Description: "private, no-cache", Schema: &huma.Schema{Type: huma.TypeString}},
+		},
+	}}
+}
+
 // Register implements server.Routes.
 func (h *Handler) Register(api huma.API) {
 	c := server.Group(api, "Contents")
@@ -29,6 +41,7 @@ func (h *Handler) Register(api huma.API) {
 		Method:      http.MethodGet,
 		Path:        "/contents",
 		Summary:     "Search and browse the catalog",
+		Responses:   notModified(),
 		Description: "Lists live contents. `q` matches a case-insensitive substring of the title or original title (any script; `%` and `_` match themselves). `genre` may repeat (`genre=18&genre=35`): contents must have all of them. `year_from`/`year_to` bound the release year, `min_rating` the average rating. Sorts by `sort` (default popularity) in `order` (default desc, asc for title); ties are ordered by id so pages never overlap. Signed-in callers also get `bookmarked` and `my_rating`. Answers carry an ETag; send it back in If-None-Match to get 304 when nothing changed.",
 	}), h.list)
 	huma.Register(c, h.guard.Optional(api, huma.Operation{
@@ -36,6 +49,7 @@ func (h *Handler) Register(api huma.API) {
 		Method:      http.MethodGet,
 		Path:        "/contents/{id}",
 		Summary:     "Content detail",
+		Responses:   notModified(),
 		Description: "A live content with its genres, rating aggregates (avg_rating with one decimal, rating_count, a 1–10 histogram), review_count, bookmark_count, TMDB id and image URLs. Signed-in callers also get `bookmarked` and `my_rating`. Unknown and deleted ids are 404. Answers carry an ETag (304 on If-None-Match).",
 		Errors:      []int{http.StatusNotFound},
 	}), h.get)
@@ -218,12 +232,12 @@ func (h *Handler) get(ctx context.Context, in *getInput) (*detailOutput, error) 
 type ContentFields struct {
 	Title            *string  `json:"title,omitempty" maxLength:"300" example:"Fight Club"`
 	OriginalTitle    *string  `json:"original_title,omitempty" maxLength:"300" example:"Fight Club"`
-	Overview         *string  `json:"overview,omitempty" maxLength:"20000"`
+	Overview         *string  `json:"overview,omitempty" maxLength:"20000" example:"A ticking-time-bomb insomniac and a slippery soap salesman…"`
 	ReleaseDate      *string  `json:"release_date,omitempty" maxLength:"10" example:"1999-10-15" doc:"YYYY-MM-DD; empty to clear."`
 	RuntimeMinutes   *int     `json:"runtime_minutes,omitempty" minimum:"0" maximum:"100000" example:"139"`
 	OriginalLanguage *string  `json:"original_language,omitempty" maxLength:"16" example:"en"`
-	PosterURL        *string  `json:"poster_url,omitempty" maxLength:"2048" doc:"An https URL or empty."`
-	BackdropURL      *string  `json:"backdrop_url,omitempty" maxLength:"2048" doc:"An https URL or empty."`
+	PosterURL        *string  `json:"poster_url,omitempty" maxLength:"2048" example:"https://image.tmdb.org/t/p/w500/pB8BM7pdSp6B6Ih7QZ4DrQ3PmJK.jpg" doc:"An https URL or empty."`
+	BackdropURL      *string  `json:"backdrop_url,omitempty" maxLength:"2048" example:"https://image.tmdb.org/t/p/w1280/hZkgoQYus5vegHoetLkCJzb17zJ.jpg" doc:"An https URL or empty."`
 	TmdbID           *int64   `json:"tmdb_id,omitempty" minimum:"1" example:"550"`
 	Popularity       *float64 `json:"popularity,omitempty" minimum:"0" example:"61.4"`
 	GenreIDs         *[]int   `json:"genre_ids,omitempty" maxItems:"20" example:"[18]" doc:"Ids of genres of the content's type."`

@@ -31,8 +31,8 @@ func NewDevices(db *ent.Client, c config.Firebase) *Devices {
 type Device struct {
 	Platform     string    `json:"platform" enum:"android,ios,web" example:"android"`
 	TokenSuffix  string    `json:"token_suffix" example:"…Xy9Z" doc:"The last characters of the token, to tell devices apart; the token itself is never echoed."`
-	RegisteredAt time.Time `json:"registered_at"`
-	LastSeenAt   time.Time `json:"last_seen_at"`
+	RegisteredAt time.Time `json:"registered_at" example:"2026-11-20T08:15:00Z"`
+	LastSeenAt   time.Time `json:"last_seen_at" example:"2026-11-25T12:00:00Z"`
 }
 
 func fromEnt(d *ent.Device) Device {

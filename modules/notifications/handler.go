@@ -91,7 +91,7 @@ func (h *Handler) list(ctx context.Context, _ *struct{}) (*listOutput, error) {
 }
 
 type forgetInput struct {
-	Token string `path:"token" minLength:"8" maxLength:"4096"`
+	Token string `path:"token" minLength:"8" maxLength:"4096" example:"fcm-registration-token-of-the-device" doc:"The FCM registration token given to POST /users/me/devices."`
 }
 
 func (h *Handler) forget(ctx context.Context, in *forgetInput) (*struct{}, error) {
@@ -117,7 +117,7 @@ func (h *Handler) listNotifications(ctx context.Context, in *listNotificationsIn
 
 type markReadInput struct {
 	Body struct {
-		IDs []int `json:"ids,omitempty" maxItems:"500" doc:"Notifications to mark read; empty or absent: all."`
+		IDs []int `json:"ids,omitempty" maxItems:"500" example:"[17,18]" doc:"Notifications to mark read; empty or absent: all."`
 	}
 }
 

@@ -97,20 +97,20 @@ func (in *Inbox) queuePush(ctx context.Context, tx *ent.Tx, n *ent.Notification)
 // Notification is an inbox entry.
 type Notification struct {
 	ID        int        `json:"id" example:"17"`
-	Type      string     `json:"type" enum:"REVIEW_LIKED,REVIEW_COMMENTED"`
+	Type      string     `json:"type" enum:"REVIEW_LIKED,REVIEW_COMMENTED" example:"REVIEW_LIKED"`
 	ActorID   *int       `json:"actor_id" nullable:"true" example:"42"`
 	ReviewID  *int       `json:"review_id" nullable:"true" example:"7"`
 	ContentID *int       `json:"content_id" nullable:"true" example:"550"`
 	Text      string     `json:"text" example:"ada liked your review of Alien."`
-	Read      bool       `json:"read"`
-	CreatedAt time.Time  `json:"created_at"`
-	ReadAt    *time.Time `json:"read_at,omitempty"`
+	Read      bool       `json:"read" example:"true"`
+	CreatedAt time.Time  `json:"created_at" example:"2026-11-25T11:58:00Z"`
+	ReadAt    *time.Time `json:"read_at,omitempty" example:"2026-11-25T12:00:00Z"`
 }
 
 // Page is a page of the inbox.
 type Page struct {
 	Items       []Notification `json:"items"`
-	NextCursor  *string        `json:"next_cursor" doc:"The cursor of the next page, null on the last."`
+	NextCursor  *string        `json:"next_cursor" example:"eyJ2IjoiMjAyNi0xMS0yNVQxMjowMDowMFoiLCJpZCI6MTd9" doc:"The cursor of the next page, null on the last."`
 	UnreadCount int            `json:"unread_count" example:"3"`
 }
 

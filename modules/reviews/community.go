@@ -235,9 +235,9 @@ func (s *Service) resolveReports(ctx context.Context, tx *ent.Tx, reviewID int) 
 type ReportedReview struct {
 	Review          Review    `json:"review"`
 	OpenReports     int       `json:"open_reports" example:"3"`
-	Reasons         []string  `json:"reasons" doc:"The reasons of the open reports, newest first (at most 5)."`
-	FirstReportedAt time.Time `json:"first_reported_at"`
-	LastReportedAt  time.Time `json:"last_reported_at"`
+	Reasons         []string  `json:"reasons" example:"[\"Spoiler without the spoiler flag\"]" doc:"The reasons of the open reports, newest first (at most 5)."`
+	FirstReportedAt time.Time `json:"first_reported_at" example:"2026-11-24T09:30:00Z"`
+	LastReportedAt  time.Time `json:"last_reported_at" example:"2026-11-25T12:00:00Z"`
 }
 
 // OpenReports lists reviews with open reports, most reported first, in four

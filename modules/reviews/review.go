@@ -32,13 +32,13 @@ type Review struct {
 	Author       Author    `json:"author"`
 	Rating       int       `json:"rating" minimum:"1" maximum:"10" example:"9"`
 	Body         string    `json:"body" example:"The twist still lands."`
-	Spoiler      bool      `json:"spoiler" doc:"The body reveals the plot: clients should hide it until asked."`
-	Hidden       bool      `json:"hidden" doc:"Hidden by a moderator: only its author and admins see it."`
+	Spoiler      bool      `json:"spoiler" example:"false" doc:"The body reveals the plot: clients should hide it until asked."`
+	Hidden       bool      `json:"hidden" example:"false" doc:"Hidden by a moderator: only its author and admins see it."`
 	LikeCount    int       `json:"like_count" example:"12"`
 	CommentCount int       `json:"comment_count" example:"3"`
-	CreatedAt    time.Time `json:"created_at"`
-	UpdatedAt    time.Time `json:"updated_at"`
-	LikedByMe    *bool     `json:"liked_by_me,omitempty" doc:"Signed-in callers only."`
+	CreatedAt    time.Time `json:"created_at" example:"2026-11-25T12:00:00Z"`
+	UpdatedAt    time.Time `json:"updated_at" example:"2026-11-25T12:00:00Z"`
+	LikedByMe    *bool     `json:"liked_by_me,omitempty" example:"true" doc:"Signed-in callers only."`
 }
 
 func fromEnt(r *ent.Review) Review {
@@ -53,7 +53,7 @@ type Comment struct {
 	ReviewID  int       `json:"review_id" example:"7"`
 	Author    Author    `json:"author"`
 	Body      string    `json:"body" example:"Agreed, the ending is perfect."`
-	CreatedAt time.Time `json:"created_at"`
+	CreatedAt time.Time `json:"created_at" example:"2026-11-25T12:00:00Z"`
 }
 
 func commentFromEnt(c *ent.Comment) Comment {

@@ -68,8 +68,8 @@ type searchInput struct {
 type searchOutput struct {
 	Body struct {
 		Items        []SearchResult `json:"items"`
-		Page         int            `json:"page"`
-		TotalResults int            `json:"total_results"`
+		Page         int            `json:"page" example:"1"`
+		TotalResults int            `json:"total_results" example:"94"`
 	}
 }
 
@@ -112,7 +112,7 @@ func (h *Handler) importTitle(ctx context.Context, in *importInput) (*importOutp
 
 type syncGenresOutput struct {
 	Body struct {
-		Genres int `json:"genres" doc:"TMDB genres synced (movie and TV)."`
+		Genres int `json:"genres" example:"35" doc:"TMDB genres synced (movie and TV)."`
 	}
 }
 
@@ -145,7 +145,7 @@ func (in *queueSyncInput) Resolve(huma.Context) []error {
 type queueSyncOutput struct {
 	Body struct {
 		JobID     int64 `json:"job_id" example:"42"`
-		Duplicate bool  `json:"duplicate" doc:"The same sync was already queued or running: this is its id."`
+		Duplicate bool  `json:"duplicate" example:"false" doc:"The same sync was already queued or running: this is its id."`
 	}
 }
 

@@ -21,7 +21,7 @@ func NewService(c *Client, cs *contents.Service) *Service { return &Service{clie
 // ImportResult tells what an import did.
 type ImportResult struct {
 	ContentID int  `json:"content_id" example:"550"`
-	Created   bool `json:"created" doc:"False when the title was already in the catalog and was updated."`
+	Created   bool `json:"created" example:"true" doc:"False when the title was already in the catalog and was updated."`
 }
 
 // Import upserts one TMDB title ("movie" or "tv") with its genres, mapping
@@ -123,11 +123,11 @@ type SearchResult struct {
 	Type        string  `json:"type" enum:"movie,tv" example:"movie"`
 	Title       string  `json:"title" example:"Star Wars"`
 	ReleaseDate string  `json:"release_date" example:"1977-05-25"`
-	Overview    string  `json:"overview"`
-	PosterURL   string  `json:"poster_url"`
-	Popularity  float64 `json:"popularity"`
-	InCatalog   bool    `json:"in_catalog"`
-	ContentID   *int    `json:"content_id" nullable:"true" doc:"The local content, when imported."`
+	Overview    string  `json:"overview" example:"Princess Leia is captured and held hostage by the evil Imperial forces…"`
+	PosterURL   string  `json:"poster_url" example:"https://image.tmdb.org/t/p/w500/6FfCtAuVAW8XJjZ7eWeLibRLWTw.jpg"`
+	Popularity  float64 `json:"popularity" example:"72.9"`
+	InCatalog   bool    `json:"in_catalog" example:"true"`
+	ContentID   *int    `json:"content_id" nullable:"true" example:"12" doc:"The local content, when imported."`
 }
 
 // Search searches TMDB and marks the results already in the catalog.

@@ -21,9 +21,9 @@ import (
 
 // SyncArgs are the arguments of a TMDB list sync job.
 type SyncArgs struct {
-	List  string `json:"list" river:"unique"`
-	Type  string `json:"type" river:"unique"`
-	Pages int    `json:"pages" river:"unique"`
+	List  string `json:"list" river:"unique" example:"popular"`
+	Type  string `json:"type" river:"unique" example:"movie"`
+	Pages int    `json:"pages" river:"unique" example:"5"`
 }
 
 // Kind implements river.JobArgs.
@@ -41,12 +41,12 @@ func (SyncArgs) InsertOpts() river.InsertOpts {
 // Progress is what a sync job has done so far. It lives in Redis, so any
 // replica can report it and a retried job resumes after the last page done.
 type Progress struct {
-	PagesDone  int      `json:"pages_done"`
-	PagesTotal int      `json:"pages_total"`
-	Imported   int      `json:"imported" doc:"Titles new to the catalog."`
-	Updated    int      `json:"updated" doc:"Titles already in the catalog, refreshed."`
-	Failed     int      `json:"failed"`
-	Errors     []string `json:"errors" doc:"The last errors (at most 20)."`
+	PagesDone  int      `json:"pages_done" example:"2"`
+	PagesTotal int      `json:"pages_total" example:"5"`
+	Imported   int      `json:"imported" example:"31" doc:"Titles new to the catalog."`
+	Updated    int      `json:"updated" example:"8" doc:"Titles already in the catalog, refreshed."`
+	Failed     int      `json:"failed" example:"1"`
+	Errors     []string `json:"errors" example:"[\"movie 12345: TMDB answered 404\"]" doc:"The last errors (at most 20)."`
 }
 
 // SyncWorker imports every title of some pages of a TMDB list.
@@ -158,11 +158,11 @@ type SyncStatus struct {
 	JobID      int64      `json:"job_id" example:"42"`
 	State      string     `json:"state" example:"running" doc:"River's job state, such as available, running, retryable, completed or discarded."`
 	Args       SyncArgs   `json:"args"`
-	Attempt    int        `json:"attempt"`
-	CreatedAt  time.Time  `json:"created_at"`
-	FinishedAt *time.Time `json:"finished_at" nullable:"true"`
+	Attempt    int        `json:"attempt" example:"1"`
+	CreatedAt  time.Time  `json:"created_at" example:"2026-11-25T12:00:00Z"`
+	FinishedAt *time.Time `json:"finished_at" nullable:"true" example:"2026-11-25T12:01:30Z"`
 	Progress   Progress   `json:"progress"`
-	LastError  *string    `json:"last_error" nullable:"true"`
+	LastError  *string    `json:"last_error" nullable:"true" example:"TMDB answered 503"`
 }
 
 // ErrJobNotFound is a job id that is not a TMDB sync.

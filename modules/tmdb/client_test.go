@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -122,7 +123,8 @@ func newClient(t *testing.T, f *fakeTMDB, change func(*config.TMDB)) *tmdb.Clien
 	}
 	rc := config.ForTest().Redis
 	rc.URL = apptest.RedisURL(t)
-	rc.KeyPrefix = "tmdbtest:" + t.Name() + ":"
+	// Unique per run: the Redis may be shared with other runs of the suite.
+	rc.KeyPrefix = "tmdbtest:" + t.Name() + ":" + strconv.FormatInt(time.Now().UnixNano(), 36) + ":"
 	rdb, stop, err := cache.Open(rc)
 	if err != nil {
 		t.Fatal(err)

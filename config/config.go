@@ -113,6 +113,8 @@ type RateLimit struct {
 	Auth Rate `env:"RATE_LIMIT_AUTH" envDefault:"20/1m"`
 	// LoginAccount applies to login attempts per account (email), from any IP.
 	LoginAccount Rate `env:"RATE_LIMIT_LOGIN_ACCOUNT" envDefault:"10/15m"`
+	// Report applies to review reports, per client IP.
+	Report Rate `env:"RATE_LIMIT_REPORT" envDefault:"20/1h"`
 }
 
 // Jobs configures the River job queue.

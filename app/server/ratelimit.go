@@ -33,6 +33,7 @@ const (
 	PolicyDefault      = "default"       // every /api/v1 request, per client IP
 	PolicyAuth         = "auth"          // sign-up, login, refresh: per client IP
 	PolicyLoginAccount = "login_account" // login attempts per account (email)
+	PolicyReport       = "report"        // review reports, per client IP
 )
 
 // NewRateLimiter builds the limiter with the configured policies.
@@ -45,6 +46,7 @@ func NewRateLimiter(rdb *cache.Redis, c config.RateLimit) *RateLimiter {
 			PolicyDefault:      c.Default,
 			PolicyAuth:         c.Auth,
 			PolicyLoginAccount: c.LoginAccount,
+			PolicyReport:       c.Report,
 		},
 	}
 }

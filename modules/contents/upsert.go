@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"entgo.io/ent/dialect/sql/sqlgraph"
 
@@ -26,6 +27,7 @@ type ExternalGenre struct {
 func (s *Service) UpsertGenres(ctx context.Context, typ string, genres []ExternalGenre) (map[int64]int, error) {
 	ids := make(map[int64]int, len(genres))
 	for _, g := range genres {
+		g.Name = clip(g.Name, 100)
 		row, err := s.db.Genre.Query().Where(genre.TypeEQ(genre.Type(typ)),
 			genre.Or(genre.TmdbID(g.TmdbID), genre.Name(g.Name))).First(ctx)
 		switch {
@@ -58,10 +60,36 @@ type External struct {
 	GenreIDs         []int // local ids
 }
 
+// bounded fits an outside title into the catalog's column bounds: texts are
+// cut (on a character boundary), image URLs too long to be real are dropped.
+func (x External) bounded() External {
+	x.Title, x.OriginalTitle = clip(x.Title, 300), clip(x.OriginalTitle, 300)
+	x.Overview, x.OriginalLanguage = clip(x.Overview, 20000), clip(x.OriginalLanguage, 16)
+	if len(x.PosterURL) > 2048 {
+		x.PosterURL = ""
+	}
+	if len(x.BackdropURL) > 2048 {
+		x.BackdropURL = ""
+	}
+	return x
+}
+
+// clip cuts s to at most n bytes without splitting a character.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
 // Upsert creates or updates the content of (type, tmdb_id), restoring it if
 // it was deleted; running it twice with the same data changes nothing but
 // updated_at. It reports whether the content was created.
 func (s *Service) Upsert(ctx context.Context, x External) (id int, created bool, err error) {
+	x = x.bounded()
 	id, created, err = s.upsert(ctx, x)
 	if sqlgraph.IsUniqueConstraintError(err) {
 		// A concurrent import created it first: update that row instead.

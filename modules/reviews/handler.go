@@ -13,12 +13,15 @@ import (
 
 // Handler serves the reviews operations.
 type Handler struct {
-	svc   *Service
-	guard *auth.Guard
+	svc     *Service
+	guard   *auth.Guard
+	limiter *server.RateLimiter
 }
 
 // NewHandler returns the reviews HTTP handler.
-func NewHandler(svc *Service, g *auth.Guard) *Handler { return &Handler{svc: svc, guard: g} }
+func NewHandler(svc *Service, g *auth.Guard, l *server.RateLimiter) *Handler {
+	return &Handler{svc: svc, guard: g, limiter: l}
+}
 
 const listDoc = " Lists take `page` and `size` and answer `{items, page, size, total_items, total_pages}`; " +
 	"or, with a `cursor` parameter (empty for the first page), they use keyset pagination and answer " +
@@ -111,9 +114,11 @@ func (h *Handler) Register(api huma.API) {
 	}), h.deleteComment)
 	huma.Register(c, h.guard.User(api, huma.Operation{
 		OperationID: "report-review", Method: http.MethodPost, Path: "/reviews/{id}/reports",
-		Summary:       "Report a review",
-		Description:   "Reports a review to the moderators, once per user (again: 409). One's own review cannot be reported (403).",
+		Summary: "Report a review",
+		Description: "Reports a review to the moderators, once per user (again: 409). One's own review cannot be reported (403). " +
+			"Reports are throttled per client (RATE_LIMIT_REPORT, 20 an hour by default): beyond it, 429 with Retry-After.",
 		DefaultStatus: http.StatusNoContent, Errors: []int{http.StatusNotFound, http.StatusConflict},
+		Middlewares: huma.Middlewares{h.limiter.Middleware(api, server.PolicyReport)},
 	}), h.report)
 
 	a := server.Group(api, "Admin: moderation")

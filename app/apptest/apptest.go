@@ -23,6 +23,7 @@ import (
 	"go.uber.org/fx"
 	"go.uber.org/fx/fxtest"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest"
 
 	"github.com/reelview/reelview/app/cache"
 	"github.com/reelview/reelview/app/database"
@@ -82,7 +83,7 @@ func NewWithConfig(t testing.TB, c config.Config, modules ...fx.Option) *App {
 		fx.NopLogger,
 		fx.Supply(c),
 		config.Module,
-		fx.Provide(func() *zap.Logger { return zap.NewNop() }),
+		fx.Provide(func() *zap.Logger { return testLogger(t) }),
 		database.Module,
 		cache.Module,
 		jobs.Module,
@@ -93,6 +94,15 @@ func NewWithConfig(t testing.TB, c config.Config, modules ...fx.Option) *App {
 	a.fx.RequireStart()
 	t.Cleanup(a.fx.RequireStop)
 	return a
+}
+
+// testLogger discards the application's logs, unless REELVIEW_TEST_LOG=1
+// asks for them (on the test's output) to see what a failing test logged.
+func testLogger(t testing.TB) *zap.Logger {
+	if os.Getenv("REELVIEW_TEST_LOG") == "1" {
+		return zaptest.NewLogger(t, zaptest.Level(zap.WarnLevel))
+	}
+	return zap.NewNop()
 }
 
 // NewDatabase returns the DATABASE_URL of a fresh, migrated database that is

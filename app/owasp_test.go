@@ -67,6 +67,10 @@ func owasp(t *testing.T, category string) {
 }
 
 func TestMain(m *testing.M) {
+	// The process tests run this binary as `reelview serve`.
+	if os.Getenv("REELVIEW_TEST_CHILD") == "serve" {
+		os.Exit(run([]string{"serve"}, os.Stdout, os.Stderr))
+	}
 	code := m.Run()
 	owaspResults.Lock()
 	if len(owaspResults.tests) > 0 {

@@ -25,40 +25,8 @@ import (
 // never a reset, a truncated answer or a 5xx; the process exits with 0.
 func TestSIGTERMUnderLoad(t *testing.T) {
 	t.Parallel()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	_ = l.Close()
-	env := append(os.Environ(), "REELVIEW_TEST_CHILD=serve", "APP_ENV=test", "LOG_LEVEL=error", "DEMO_SEED=false",
-		"HTTP_ADDR="+addr, "DATA_DIR="+t.TempDir(), "RATE_LIMIT_DEFAULT=1000000/1m", "RATE_LIMIT_AUTH=1000000/1m",
-		"SHUTDOWN_TIMEOUT=20s")
-	if apptest.Postgres() {
-		env = append(env, "DATABASE_URL="+apptest.NewDatabase(t), "REDIS_URL="+apptest.RedisURL(t),
-			fmt.Sprintf("REDIS_KEY_PREFIX=sigterm%d:", time.Now().UnixNano()))
-	} else {
-		env = append(env, "DATABASE_URL=", "REDIS_URL=")
-	}
-	var logs strings.Builder
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = env
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() { _ = cmd.Process.Kill() })
-	base := "http://" + addr
-	apptest.Eventually(t, 30*time.Second, func() bool {
-		res, err := http.Get(base + "/ready")
-		if err == nil {
-			res.Body.Close()
-		}
-		return err == nil && res.StatusCode == http.StatusOK
-	}, "the server ready")
+	srv := startServeProcess(t)
+	cmd, base := srv.cmd, srv.base
 
 	var (
 		signalled         atomic.Bool
@@ -113,9 +81,9 @@ func TestSIGTERMUnderLoad(t *testing.T) {
 	}
 	wg.Wait()
 	select {
-	case err := <-exited:
+	case err := <-srv.exited:
 		if err != nil {
-			t.Errorf("the server exited with %v:\n%s", err, logs.String())
+			t.Errorf("the server exited with %v:\n%s", err, srv.logs.String())
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("the server did not exit after SIGTERM")
@@ -124,4 +92,51 @@ func TestSIGTERMUnderLoad(t *testing.T) {
 	if ok.Load() == 0 || failed.Load() > 0 {
 		t.Fatalf("%d requests failed", failed.Load())
 	}
+}
+
+// serveProcess is `reelview serve` running as a process of its own: this
+// test binary run again (see TestMain), in the suite's mode: embedded, or on
+// a fresh PostgreSQL database and Redis key space.
+type serveProcess struct {
+	cmd    *exec.Cmd
+	base   string
+	logs   *strings.Builder
+	exited chan error
+}
+
+func startServeProcess(t *testing.T, extraEnv ...string) *serveProcess {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	_ = l.Close()
+	env := append(os.Environ(), "REELVIEW_TEST_CHILD=serve", "APP_ENV=test", "LOG_LEVEL=error", "DEMO_SEED=false",
+		"HTTP_ADDR="+addr, "DATA_DIR="+t.TempDir(), "RATE_LIMIT_DEFAULT=1000000/1m", "RATE_LIMIT_AUTH=1000000/1m",
+		"SHUTDOWN_TIMEOUT=20s")
+	if apptest.Postgres() {
+		env = append(env, "DATABASE_URL="+apptest.NewDatabase(t), "REDIS_URL="+apptest.RedisURL(t),
+			fmt.Sprintf("REDIS_KEY_PREFIX=proc%d:", time.Now().UnixNano()))
+	} else {
+		env = append(env, "DATABASE_URL=", "REDIS_URL=")
+	}
+	p := &serveProcess{base: "http://" + addr, logs: &strings.Builder{}, exited: make(chan error, 1)}
+	p.cmd = exec.Command(os.Args[0], "-test.run=^$")
+	p.cmd.Env = append(env, extraEnv...)
+	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
+	p.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.exited <- p.cmd.Wait() }()
+	t.Cleanup(func() { _ = p.cmd.Process.Kill() })
+	apptest.Eventually(t, 60*time.Second, func() bool {
+		res, err := http.Get(p.base + "/ready")
+		if err == nil {
+			res.Body.Close()
+		}
+		return err == nil && res.StatusCode == http.StatusOK
+	}, "the server ready")
+	return p
 }

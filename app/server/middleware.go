@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"regexp"
 	"runtime/debug"
 	"strings"
@@ -129,7 +130,7 @@ func requestContext(cfg config.HTTP, log *zap.Logger, m *Metrics) fiber.Handler 
 		}
 		status := c.Response().StatusCode()
 		elapsed := time.Since(start)
-		m.observe(c.Method(), route, status, elapsed)
+		m.observe(metricMethod(c.Method()), route, status, elapsed)
 		level := zap.InfoLevel
 		if status >= 500 {
 			level = zap.ErrorLevel
@@ -146,6 +147,20 @@ func requestContext(cfg config.HTTP, log *zap.Logger, m *Metrics) fiber.Handler 
 		)
 		return nil
 	}
+}
+
+// metricMethod is the method as a metrics label: one of the standard
+// methods, as a constant (Fiber's c.Method() shares the request's buffer,
+// which the next request overwrites), or OTHER, so that made-up methods
+// cannot grow the label set.
+func metricMethod(m string) string {
+	for _, known := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut,
+		http.MethodPatch, http.MethodDelete, http.MethodOptions} {
+		if m == known {
+			return known
+		}
+	}
+	return "OTHER"
 }
 
 // unmatched reports whether err is Fiber's answer for a path or method that

@@ -154,6 +154,9 @@ func TestMetrics(t *testing.T) {
 	apptest.AssertStatus(t, apptest.Do(t, a.App, "GET", "/api/v1/genres", "", ""), 200)
 	apptest.Do(t, a.App, "GET", "/api/v1/genres?type=x", "", "")
 	apptest.Do(t, a.App, "GET", "/no/such/route/42", "", "")
+	// Requests of other methods after them must not rewrite their labels
+	// (the method shares the request's buffer).
+	apptest.Do(t, a.App, "PUT", "/api/v1/genres", "", "")
 	res := apptest.Do(t, a.App, "GET", "/metrics", "", "")
 	apptest.AssertStatus(t, res, 200)
 	body := string(res.Body)
@@ -161,6 +164,7 @@ func TestMetrics(t *testing.T) {
 		`reelview_http_requests_total{method="GET",route="/api/v1/genres",status="200"} 1`,
 		`reelview_http_requests_total{method="GET",route="/api/v1/genres",status="400"} 1`,
 		`reelview_http_requests_total{method="GET",route="unmatched",status="404"} 1`,
+		`reelview_http_requests_total{method="PUT",route="unmatched",status="405"} 1`,
 		`reelview_http_request_duration_seconds_bucket{method="GET",route="/api/v1/genres"`,
 		`go_sql_open_connections{db_name="` + a.DB.Dialect + `"}`,
 		`reelview_redis_pool_connections{state="total"}`,

@@ -41,6 +41,7 @@ type Config struct {
 	Log       Log
 	Auth      Auth
 	RateLimit RateLimit
+	Contents  Contents
 	Jobs      Jobs
 	TMDB      TMDB
 	Google    Google
@@ -115,6 +116,21 @@ type RateLimit struct {
 	LoginAccount Rate `env:"RATE_LIMIT_LOGIN_ACCOUNT" envDefault:"10/15m"`
 	// Report applies to review reports, per client IP.
 	Report Rate `env:"RATE_LIMIT_REPORT" envDefault:"20/1h"`
+	// LocalBatch is the most default-policy requests one process reserves
+	// in Redis at once for one client IP, then grants without asking Redis
+	// (never more than 1% of Default's requests; 1 asks Redis every time).
+	LocalBatch int `env:"RATE_LIMIT_LOCAL_BATCH" envDefault:"100"`
+}
+
+// Contents configures the catalog's in-process cache of content details, the
+// tier in front of the shared Redis cache.
+type Contents struct {
+	// LocalCacheSize is how many content details one process keeps.
+	LocalCacheSize int `env:"CONTENT_CACHE_LOCAL_SIZE" envDefault:"10000"`
+	// LocalCacheTTL is how long a process serves a detail from memory: the
+	// bound on staleness when an invalidation message is lost (0 turns the
+	// tier off).
+	LocalCacheTTL time.Duration `env:"CONTENT_CACHE_LOCAL_TTL" envDefault:"2s"`
 }
 
 // Jobs configures the River job queue.
@@ -401,6 +417,15 @@ func (c Config) Validate() error {
 	if c.Firebase.MaxDevices < 1 || c.Firebase.MaxDevices > 100 {
 		bad("FCM_MAX_DEVICES", "must be between 1 and 100, got %d", c.Firebase.MaxDevices)
 	}
+	if c.RateLimit.LocalBatch < 1 || c.RateLimit.LocalBatch > 1000 {
+		bad("RATE_LIMIT_LOCAL_BATCH", "must be between 1 and 1000, got %d", c.RateLimit.LocalBatch)
+	}
+	if c.Contents.LocalCacheSize < 1 || c.Contents.LocalCacheSize > 1_000_000 {
+		bad("CONTENT_CACHE_LOCAL_SIZE", "must be between 1 and 1000000, got %d", c.Contents.LocalCacheSize)
+	}
+	if c.Contents.LocalCacheTTL < 0 || c.Contents.LocalCacheTTL > time.Minute {
+		bad("CONTENT_CACHE_LOCAL_TTL", "must be between 0s (off) and 1m, got %s", c.Contents.LocalCacheTTL)
+	}
 	if c.Jobs.Workers < 1 {
 		bad("JOB_WORKERS", "must be at least 1, got %d", c.Jobs.Workers)
 	}
@@ -502,6 +527,7 @@ var Module = fx.Module("config",
 		func(c Config) Log { return c.Log },
 		func(c Config) Auth { return c.Auth },
 		func(c Config) RateLimit { return c.RateLimit },
+		func(c Config) Contents { return c.Contents },
 		func(c Config) Jobs { return c.Jobs },
 		func(c Config) TMDB { return c.TMDB },
 		func(c Config) Google { return c.Google },

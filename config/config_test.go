@@ -22,6 +22,10 @@ func TestDefaults(t *testing.T) {
 	if c.RateLimit.Default != (config.Rate{Requests: 300, Period: time.Minute}) {
 		t.Errorf("RATE_LIMIT_DEFAULT = %v", c.RateLimit.Default)
 	}
+	if c.Contents.LocalCacheTTL != 2*time.Second || c.Contents.LocalCacheSize != 10000 || c.RateLimit.LocalBatch != 100 {
+		t.Errorf("CONTENT_CACHE_LOCAL_TTL = %s, CONTENT_CACHE_LOCAL_SIZE = %d, RATE_LIMIT_LOCAL_BATCH = %d",
+			c.Contents.LocalCacheTTL, c.Contents.LocalCacheSize, c.RateLimit.LocalBatch)
+	}
 	if tc := config.ForTest(); tc.Auth.BcryptCost != 4 {
 		t.Errorf("APP_ENV=test bcrypt cost = %d, want 4", tc.Auth.BcryptCost)
 	}
@@ -47,24 +51,28 @@ func TestProductionSwitches(t *testing.T) {
 func TestInvalidValuesAreAllReported(t *testing.T) {
 	t.Parallel()
 	_, err := config.FromMap(map[string]string{
-		"APP_ENV":            "production",
-		"DATABASE_URL":       "mysql://root:secret@db/reelview",
-		"REDIS_URL":          "localhost:6379",
-		"JWT_SECRET":         "short",
-		"LOG_LEVEL":          "verbose",
-		"LOG_FORMAT":         "xml",
-		"BCRYPT_COST":        "8",
-		"CORS_ALLOW_ORIGINS": "https://ok.example,not a url",
-		"TRUSTED_PROXIES":    "10.0.0.0/8,proxy.local",
-		"HTTP_ADDR":          "8080",
-		"TMDB_BASE_URL":      "ftp://tmdb",
+		"APP_ENV":                  "production",
+		"DATABASE_URL":             "mysql://root:secret@db/reelview",
+		"REDIS_URL":                "localhost:6379",
+		"JWT_SECRET":               "short",
+		"LOG_LEVEL":                "verbose",
+		"LOG_FORMAT":               "xml",
+		"BCRYPT_COST":              "8",
+		"CORS_ALLOW_ORIGINS":       "https://ok.example,not a url",
+		"TRUSTED_PROXIES":          "10.0.0.0/8,proxy.local",
+		"HTTP_ADDR":                "8080",
+		"TMDB_BASE_URL":            "ftp://tmdb",
+		"RATE_LIMIT_LOCAL_BATCH":   "0",
+		"CONTENT_CACHE_LOCAL_SIZE": "0",
+		"CONTENT_CACHE_LOCAL_TTL":  "1h",
 	})
 	if err == nil {
 		t.Fatal("want an error")
 	}
 	lines := strings.Split(err.Error(), "\n")
-	want := []string{"BCRYPT_COST:", "CORS_ALLOW_ORIGINS:", "DATABASE_URL:", "HTTP_ADDR:", "JWT_SECRET:",
-		"LOG_FORMAT:", "LOG_LEVEL:", "REDIS_URL:", "TMDB_BASE_URL:", "TRUSTED_PROXIES:"}
+	want := []string{"BCRYPT_COST:", "CONTENT_CACHE_LOCAL_SIZE:", "CONTENT_CACHE_LOCAL_TTL:", "CORS_ALLOW_ORIGINS:",
+		"DATABASE_URL:", "HTTP_ADDR:", "JWT_SECRET:", "LOG_FORMAT:", "LOG_LEVEL:", "RATE_LIMIT_LOCAL_BATCH:",
+		"REDIS_URL:", "TMDB_BASE_URL:", "TRUSTED_PROXIES:"}
 	if len(lines) != len(want) {
 		t.Fatalf("got %d lines, want %d (one per bad value):\n%s", len(lines), len(want), err)
 	}

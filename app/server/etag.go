@@ -1,21 +1,50 @@
 package server
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
+	"io"
 	"strings"
+
+	"github.com/danielgtaylor/huma/v2"
 )
 
 // ETag returns a strong entity tag of body's JSON encoding, the same bytes
 // huma sends.
 func ETag(body any) (string, error) {
-	b, err := json.Marshal(body)
-	if err != nil {
-		return "", err
+	_, etag, err := Encode(body)
+	return etag, err
+}
+
+// Encode returns body's JSON encoding exactly as the API writes it, and its
+// strong entity tag.
+func Encode(body any) ([]byte, string, error) {
+	var buf bytes.Buffer
+	if err := huma.DefaultJSONFormat.Marshal(&buf, body); err != nil {
+		return nil, "", err
 	}
-	sum := sha256.Sum256(b)
-	return `"` + hex.EncodeToString(sum[:12]) + `"`, nil
+	sum := sha256.Sum256(buf.Bytes())
+	return buf.Bytes(), `"` + hex.EncodeToString(sum[:12]) + `"`, nil
+}
+
+// PreEncoded is a response body that already holds its JSON encoding (from
+// Encode): it is written as is, not encoded again for each request. A nil
+// encoding falls back to encoding the body.
+type PreEncoded interface{ EncodedJSON() []byte }
+
+// jsonFormat is huma's JSON format, plus the PreEncoded shortcut.
+var jsonFormat = huma.Format{
+	Marshal: func(w io.Writer, v any) error {
+		if p, ok := v.(PreEncoded); ok {
+			if b := p.EncodedJSON(); b != nil {
+				_, err := w.Write(b)
+				return err
+			}
+		}
+		return huma.DefaultJSONFormat.Marshal(w, v)
+	},
+	Unmarshal: huma.DefaultJSONFormat.Unmarshal,
 }
 
 // NotModified reports whether an If-None-Match header matches etag, so the

@@ -21,11 +21,17 @@ import (
 
 // RateLimiter limits requests per client IP with GCRA in Redis, so the limit
 // holds across every API process that shares the Redis.
+//
+// The default policy, applied to every API request, reserves a client's
+// requests in batches (see leases), so a busy client costs one Redis round
+// trip per batch instead of one per request. The stricter policies ask Redis
+// every time.
 type RateLimiter struct {
 	limiter  *redis_rate.Limiter
 	rdb      *cache.Redis
 	enabled  bool
 	policies map[string]config.Rate
+	leases   *leases
 }
 
 // Policy names modules can attach with RateLimiter.Middleware.
@@ -48,6 +54,7 @@ func NewRateLimiter(rdb *cache.Redis, c config.RateLimit) *RateLimiter {
 			PolicyLoginAccount: c.LoginAccount,
 			PolicyReport:       c.Report,
 		},
+		leases: newLeases(c.Default, c.LocalBatch),
 	}
 }
 
@@ -87,17 +94,35 @@ func (r *RateLimiter) Take(ctx context.Context, policy, key string) (Decision, e
 	if !r.enabled || !ok {
 		return Decision{Allowed: true}, nil
 	}
-	limit := redis_rate.Limit{Rate: rate.Requests, Burst: rate.Requests, Period: rate.Period}
-	res, err := r.limiter.Allow(ctx, r.rdb.Key("rl", policy, key), limit)
-	if err != nil {
-		return Decision{}, apperr.ErrUnavailable.Wrap(fmt.Errorf("rate limiter: %w", err))
+	if policy == PolicyDefault && r.leases.batching() {
+		return r.leases.take(key, func(n int) (*redis_rate.Result, error) { return r.reserve(ctx, policy, key, n) })
 	}
+	res, err := r.reserve(ctx, policy, key, 1)
+	if err != nil {
+		return Decision{}, err
+	}
+	return decide(rate, res), nil
+}
+
+// reserve takes up to n requests of key's budget in Redis.
+func (r *RateLimiter) reserve(ctx context.Context, policy, key string, n int) (*redis_rate.Result, error) {
+	rate := r.policies[policy]
+	limit := redis_rate.Limit{Rate: rate.Requests, Burst: rate.Requests, Period: rate.Period}
+	res, err := r.limiter.AllowAtMost(ctx, r.rdb.Key("rl", policy, key), limit, n)
+	if err != nil {
+		return nil, apperr.ErrUnavailable.Wrap(fmt.Errorf("rate limiter: %w", err))
+	}
+	return res, nil
+}
+
+// decide turns Redis's answer to a one-request reservation into a Decision.
+func decide(rate config.Rate, res *redis_rate.Result) Decision {
 	d := Decision{Allowed: res.Allowed > 0, Limit: rate.Requests, Remaining: res.Remaining,
 		ResetAfter: res.ResetAfter}
 	if !d.Allowed {
 		d.RetryAfter = max(time.Second, res.RetryAfter)
 	}
-	return d, nil
+	return d
 }
 
 // allow applies a policy to the request's client IP and sets the headers.

@@ -106,7 +106,8 @@ func New(p newParams) *Server {
 
 	cfg := huma.DefaultConfig("Reelview API", buildinfo.Get().Version)
 	cfg.CreateHooks = nil // no "$schema" field in every body
-	cfg.DocsPath = ""     // Swagger UI is served from embedded files at /docs
+	cfg.Formats = map[string]huma.Format{"application/json": jsonFormat, "json": jsonFormat}
+	cfg.DocsPath = "" // Swagger UI is served from embedded files at /docs
 	cfg.SchemasPath = ""
 	cfg.OpenAPIPath = "/openapi"
 	cfg.Info.Description = apiDescription

@@ -1,10 +1,15 @@
 package contents_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,6 +19,7 @@ import (
 
 	"github.com/reelview/reelview/app/apptest"
 	"github.com/reelview/reelview/app/seed"
+	"github.com/reelview/reelview/app/server"
 )
 
 func serve(b *testing.B, h fasthttp.RequestHandler, path string) {
@@ -136,4 +142,119 @@ func BenchmarkSearch100k(b *testing.B) {
 			}
 		})
 	})
+}
+
+// BenchmarkContentDetailLoopback compares, over real loopback HTTP in one
+// process, the full app's GET /contents/{id} with a warm cache (rate limiter
+// on, with a budget no client reaches) and a bare Fiber handler sending the
+// same body. One net/http client with loopbackConns keep-alive connections
+// drives both; the two alternate in rounds within each run, so that other
+// load on the machine weighs on both alike. ns/op is the app's;
+// throughput-ratio is bare ns/op ÷ app ns/op (1 = as fast as bare Fiber).
+func BenchmarkContentDetailLoopback(b *testing.B) {
+	cfg := apptest.Config(b)
+	cfg.HTTP.Addr = "127.0.0.1:0"
+	cfg.RateLimit.Default.Requests = 1 << 30
+	a := apptest.NewWithConfig(b, cfg, append(modules, fx.Invoke(server.Serve))...)
+	if _, err := seed.Demo(context.Background(), a.DB.Ent, seed.Options{BcryptCost: 4}); err != nil {
+		b.Fatal(err)
+	}
+	c, err := a.DB.Ent.Content.Query().First(context.Background())
+	if err != nil {
+		b.Fatal(err)
+	}
+	client := &http.Client{Transport: &http.Transport{
+		MaxIdleConns: loopbackConns, MaxIdleConnsPerHost: loopbackConns, DisableCompression: true,
+	}}
+	appURL := fmt.Sprintf("http://%s/api/v1/contents/%d", a.Addr(), c.ID)
+	body := get(b, client, appURL) // warms the cache
+
+	bare := fiber.New(fiber.Config{DisableStartupMessage: true})
+	bare.Get("/static", func(c *fiber.Ctx) error {
+		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+		return c.Send(body)
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	go func() { _ = bare.Listener(ln) }()
+	b.Cleanup(func() { _ = bare.Shutdown() })
+	bareURL := "http://" + ln.Addr().String() + "/static"
+	if got := get(b, client, bareURL); !bytes.Equal(got, body) {
+		b.Fatalf("bare Fiber sends %d bytes, the app %d", len(got), len(body))
+	}
+
+	var bareTime, appTime time.Duration
+	const rounds = 4
+	b.ResetTimer()
+	for r := range rounds {
+		n := b.N / rounds
+		if r == rounds-1 {
+			n = b.N - n*(rounds-1)
+		}
+		bareTime += drive(b, client, bareURL, n, len(body))
+		appTime += drive(b, client, appURL, n, len(body))
+	}
+	b.StopTimer()
+	bareNs := float64(bareTime.Nanoseconds()) / float64(b.N)
+	appNs := float64(appTime.Nanoseconds()) / float64(b.N)
+	b.ReportMetric(appNs, "ns/op")
+	b.ReportMetric(bareNs, "bare-ns/op")
+	b.ReportMetric(bareNs/appNs, "throughput-ratio")
+}
+
+// loopbackConns is the client's concurrency: enough connections to keep two
+// cores busy while requests wait on the network stack.
+const loopbackConns = 16
+
+func get(b *testing.B, client *http.Client, url string) []byte {
+	b.Helper()
+	res, err := client.Get(url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil || res.StatusCode != http.StatusOK {
+		b.Fatalf("GET %s: %d %v: %s", url, res.StatusCode, err, body)
+	}
+	return body
+}
+
+// drive sends n GETs of url from loopbackConns goroutines and returns the
+// time they took; each answer must be a 200 of size bytes.
+func drive(b *testing.B, client *http.Client, url string, n, size int) time.Duration {
+	var (
+		next   atomic.Int64
+		failed atomic.Value
+		wg     sync.WaitGroup
+	)
+	start := time.Now()
+	for range loopbackConns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req, _ := http.NewRequest(http.MethodGet, url, nil)
+			for next.Add(1) <= int64(n) {
+				res, err := client.Do(req)
+				if err != nil {
+					failed.Store(err.Error())
+					return
+				}
+				got, _ := io.Copy(io.Discard, res.Body)
+				res.Body.Close()
+				if res.StatusCode != http.StatusOK || got != int64(size) {
+					failed.Store(fmt.Sprintf("GET %s: status %d, %d bytes", url, res.StatusCode, got))
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	if msg := failed.Load(); msg != nil {
+		b.Fatal(msg)
+	}
+	return elapsed
 }

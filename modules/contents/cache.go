@@ -5,26 +5,65 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
+	"strings"
+	"sync/atomic"
 	"time"
 
+	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/redis/go-redis/v9"
+	"go.uber.org/fx"
 	"go.uber.org/zap"
 
 	"github.com/reelview/reelview/app/cache"
 	"github.com/reelview/reelview/app/logging"
+	"github.com/reelview/reelview/config"
 )
 
-// detailCache keeps the public part of content details in Redis
-// (cache-aside). Each entry is stamped with the content's version and the
-// genres' version; a write bumps a version after it commits, which makes
-// every older entry a miss at once, on every replica, even one written by a
-// reader that raced with the write. Caller-specific fields are never stored.
+// detailCache keeps the public part of content details in two tiers.
+//
+// Redis (cache-aside) is shared by every replica. Each entry is stamped with
+// the content's version and the genres' version; a write bumps a version
+// after it commits, which makes every older entry a miss at once, on every
+// replica, even one written by a reader that raced with the write.
+//
+// In front of it, each process keeps a small LRU of details for a few seconds
+// (CONTENT_CACHE_LOCAL_TTL), so a warm detail costs no Redis round trip. An
+// invalidation evicts the local entry at once and is published on a Redis
+// channel that every replica subscribes to. A lost message (a replica briefly
+// disconnected from Redis) leaves a stale entry for at most the local TTL.
+//
+// Caller-specific fields are never stored in either tier.
 type detailCache struct {
 	rdb *cache.Redis
 	ttl time.Duration
+
+	local    *lru.Cache[int, localDetail] // nil when the local tier is off
+	localTTL time.Duration
+	// generation counts invalidations seen by this process. A reader notes
+	// it before reading Redis or the database and keeps what it read only if
+	// no invalidation came in between, so a racing reader cannot put back
+	// the entry an invalidation just removed.
+	generation atomic.Uint64
+}
+
+// localDetail is a public detail with its JSON encoding and ETag, computed
+// once per fill rather than for each request.
+type localDetail struct {
+	view
+	expires time.Time
 }
 
 const versionTTL = 24 * time.Hour // longer than any entry's life
+
+func newDetailCache(rdb *cache.Redis, c config.Contents) *detailCache {
+	dc := &detailCache{rdb: rdb, ttl: 10 * time.Minute, localTTL: c.LocalCacheTTL}
+	if c.LocalCacheTTL > 0 && c.LocalCacheSize > 0 {
+		// The plain LRU, not the expirable one: its sweeper goroutine can
+		// never be stopped. Expiry is checked on read instead.
+		dc.local, _ = lru.New[int, localDetail](c.LocalCacheSize)
+	}
+	return dc
+}
 
 type cachedDetail struct {
 	Stamp         string        `json:"stamp"`
@@ -34,6 +73,29 @@ type cachedDetail struct {
 func (c *detailCache) entryKey(id int) string   { return c.rdb.Key("content", strconv.Itoa(id)) }
 func (c *detailCache) versionKey(id int) string { return c.rdb.Key("content", strconv.Itoa(id), "v") }
 func (c *detailCache) genresKey() string        { return c.rdb.Key("genres", "v") }
+func (c *detailCache) channel() string          { return c.rdb.Key("content", "invalidations") }
+
+// fromLocal returns the in-process entry of id, if it is still fresh.
+func (c *detailCache) fromLocal(id int) (view, bool) {
+	if c.local == nil {
+		return view{}, false
+	}
+	e, ok := c.local.Get(id)
+	if !ok || time.Now().After(e.expires) {
+		return view{}, false
+	}
+	return e.view, true
+}
+
+// keep encodes d and stores it in the local tier, unless an invalidation
+// arrived since the reader noted generation gen.
+func (c *detailCache) keep(id int, gen uint64, d ContentDetail) (view, error) {
+	v, err := newView(d)
+	if err == nil && c.local != nil && c.generation.Load() == gen {
+		c.local.Add(id, localDetail{view: v, expires: time.Now().Add(c.localTTL)})
+	}
+	return v, err
+}
 
 // get returns the cached detail, or nil and the stamp a fresh entry must
 // carry. A Redis failure is a miss: the catalog stays readable without it.
@@ -75,15 +137,25 @@ func (c *detailCache) set(ctx context.Context, id int, stamp string, d ContentDe
 	}
 }
 
-// invalidate makes the cached detail of the contents stale.
+// allContents is the invalidation message that empties every local tier.
+const allContents = "*"
+
+// invalidate makes the cached detail of the contents stale in Redis, then in
+// this process and, through the channel, in every other one. Redis comes
+// first: a reader that notes the generation after the local eviction reads
+// the new version.
 func (c *detailCache) invalidate(ctx context.Context, ids ...int) {
+	msg := make([]string, len(ids))
 	_, err := c.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for _, id := range ids {
+		for i, id := range ids {
 			p.Incr(ctx, c.versionKey(id))
 			p.Expire(ctx, c.versionKey(id), versionTTL)
+			msg[i] = strconv.Itoa(id)
 		}
+		p.Publish(ctx, c.channel(), strings.Join(msg, ","))
 		return nil
 	})
+	c.evict(msg...)
 	c.logInvalidation(ctx, err)
 }
 
@@ -92,14 +164,69 @@ func (c *detailCache) invalidateGenres(ctx context.Context) {
 	_, err := c.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		p.Incr(ctx, c.genresKey())
 		p.Expire(ctx, c.genresKey(), versionTTL)
+		p.Publish(ctx, c.channel(), allContents)
 		return nil
 	})
+	c.evict(allContents)
 	c.logInvalidation(ctx, err)
 }
 
 func (c *detailCache) logInvalidation(ctx context.Context, err error) {
 	if err != nil && !errors.Is(err, context.Canceled) {
-		// Entries expire within the cache TTL anyway.
+		// Entries expire within the cache TTLs anyway.
 		logging.From(ctx, zap.NewNop()).Error("content cache not invalidated", zap.Error(err))
 	}
+}
+
+// evict drops content ids (decimal strings, or allContents) from the local
+// tier.
+func (c *detailCache) evict(ids ...string) {
+	c.generation.Add(1)
+	if c.local == nil {
+		return
+	}
+	for _, s := range ids {
+		if s == allContents {
+			c.local.Purge()
+			return
+		}
+		if id, err := strconv.Atoi(s); err == nil {
+			c.local.Remove(id)
+		}
+	}
+}
+
+// listen evicts what other replicas invalidate, from start to stop. Only the
+// local tier needs it: Redis entries carry their versions.
+func (c *detailCache) listen(lc fx.Lifecycle, log *zap.Logger) {
+	if c.local == nil {
+		return
+	}
+	var (
+		sub  *redis.PubSub
+		done = make(chan struct{})
+	)
+	lc.Append(fx.Hook{
+		OnStart: func(ctx context.Context) error {
+			sub = c.rdb.Subscribe(context.Background(), c.channel())
+			// Wait for the subscription, so that a replica that has started
+			// hears every later invalidation. Failing that, go-redis keeps
+			// retrying in the background and the local TTL bounds staleness.
+			if _, err := sub.Receive(ctx); err != nil {
+				log.Warn("content invalidations: not subscribed yet", zap.Error(err))
+			}
+			go func() {
+				defer close(done)
+				for m := range sub.Channel() {
+					c.evict(strings.Split(m.Payload, ",")...)
+				}
+			}()
+			return nil
+		},
+		OnStop: func(context.Context) error {
+			err := sub.Close()
+			<-done
+			return err
+		},
+	})
 }

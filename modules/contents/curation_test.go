@@ -301,7 +301,7 @@ func TestListQueriesAreBounded(t *testing.T) {
 	var n atomic.Int64
 	drv := countingDriver{Driver: entsql.OpenDB(e.DB.Dialect, e.DB.SQL), n: &n}
 	counted := &database.DB{Dialect: e.DB.Dialect, SQL: e.DB.SQL, Ent: ent.NewClient(ent.Driver(drv))}
-	svc := contents.NewService(counted, e.Redis)
+	svc := contents.NewService(counted, e.Redis, e.Config.Contents)
 	queries := func(size int) int64 {
 		n.Store(0)
 		got, total, err := svc.List(context.Background(), contents.Filter{Sort: "title",

@@ -3,6 +3,7 @@ package contents
 import (
 	"context"
 	"net/http"
+	"reflect"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -209,20 +210,32 @@ type detailOutput struct {
 	ETag         string `header:"ETag"`
 	CacheControl string `header:"Cache-Control"`
 	Status       int
-	Body         *ContentDetail
+	Body         *detailBody
 }
 
+// detailBody is a ContentDetail sent from the encoding the service made
+// (server.PreEncoded); the OpenAPI document shows it as ContentDetail.
+type detailBody struct {
+	ContentDetail
+	encoded []byte
+}
+
+// Schema implements huma.SchemaProvider.
+func (*detailBody) Schema(r huma.Registry) *huma.Schema {
+	return r.Schema(reflect.TypeFor[ContentDetail](), true, "")
+}
+
+// EncodedJSON implements server.PreEncoded.
+func (b *detailBody) EncodedJSON() []byte { return b.encoded }
+
 func (h *Handler) get(ctx context.Context, in *getInput) (*detailOutput, error) {
-	d, err := h.svc.Get(ctx, in.ID, viewer(ctx))
+	v, err := h.svc.detail(ctx, in.ID, viewer(ctx))
 	if err != nil {
 		return nil, err
 	}
-	etag, err := server.ETag(d)
-	if err != nil {
-		return nil, err
-	}
-	out := &detailOutput{ETag: etag, CacheControl: revalidate, Status: http.StatusOK, Body: &d}
-	if server.NotModified(in.IfNoneMatch, etag) {
+	out := &detailOutput{ETag: v.etag, CacheControl: revalidate, Status: http.StatusOK,
+		Body: &detailBody{ContentDetail: v.detail, encoded: v.encoded}}
+	if server.NotModified(in.IfNoneMatch, v.etag) {
 		out.Status, out.Body = http.StatusNotModified, nil
 	}
 	return out, nil

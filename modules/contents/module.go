@@ -14,5 +14,6 @@ var Module = fx.Module("contents",
 		NewService,
 		server.AsRoutes(NewHandler),
 	),
+	fx.Invoke(listenForInvalidations),
 	fx.Decorate(func(l *zap.Logger) *zap.Logger { return l.Named("contents") }),
 )

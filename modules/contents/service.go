@@ -9,11 +9,14 @@ import (
 
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"go.uber.org/fx"
+	"go.uber.org/zap"
 
 	"github.com/reelview/reelview/app/apperr"
 	"github.com/reelview/reelview/app/cache"
 	"github.com/reelview/reelview/app/database"
 	"github.com/reelview/reelview/app/server"
+	"github.com/reelview/reelview/config"
 	"github.com/reelview/reelview/ent"
 	"github.com/reelview/reelview/ent/bookmark"
 	"github.com/reelview/reelview/ent/content"
@@ -29,8 +32,14 @@ type Service struct {
 }
 
 // NewService returns the catalog service.
-func NewService(db *database.DB, rdb *cache.Redis) *Service {
-	return &Service{db: db.Ent, postgres: db.Postgres(), cache: &detailCache{rdb: rdb, ttl: 10 * time.Minute}}
+func NewService(db *database.DB, rdb *cache.Redis, c config.Contents) *Service {
+	return &Service{db: db.Ent, postgres: db.Postgres(), cache: newDetailCache(rdb, c)}
+}
+
+// listenForInvalidations keeps this process's local detail cache in step
+// with the other replicas' writes while the app runs.
+func listenForInvalidations(lc fx.Lifecycle, s *Service, log *zap.Logger) {
+	s.cache.listen(lc, log)
 }
 
 // Sort orders of content lists and the field each sorts by.
@@ -149,27 +158,60 @@ func (s *Service) addViewerState(ctx context.Context, viewer int, items []Conten
 // Get returns a live content's detail, from the cache when it is fresh.
 // ErrNotFound for unknown and deleted ids.
 func (s *Service) Get(ctx context.Context, id, viewer int) (ContentDetail, error) {
+	v, err := s.detail(ctx, id, viewer)
+	return v.detail, err
+}
+
+// view is a detail as one caller sees it, with its JSON encoding and ETag.
+// The anonymous view is encoded once per cache fill, not per request.
+type view struct {
+	detail  ContentDetail
+	encoded []byte
+	etag    string
+}
+
+func newView(d ContentDetail) (view, error) {
+	b, etag, err := server.Encode(d)
+	return view{detail: d, encoded: b, etag: etag}, err
+}
+
+// detail is Get with the encoding of the answer.
+func (s *Service) detail(ctx context.Context, id, viewer int) (view, error) {
+	pub, err := s.public(ctx, id)
+	if err != nil || viewer == 0 {
+		return pub, err
+	}
+	out := pub.detail
+	items := []ContentSummary{out.ContentSummary}
+	if err := s.addViewerState(ctx, viewer, items); err != nil {
+		return view{}, err
+	}
+	out.ContentSummary = items[0]
+	return newView(out)
+}
+
+// public returns the part of a detail that is the same for every caller:
+// from this process's memory, else from Redis, else from the database.
+func (s *Service) public(ctx context.Context, id int) (view, error) {
+	if v, ok := s.cache.fromLocal(id); ok {
+		return v, nil
+	}
+	gen := s.cache.generation.Load()
 	d, stamp := s.cache.get(ctx, id)
 	if d == nil {
 		c, err := s.db.Content.Query().Where(content.ID(id)).
 			WithGenres(func(gq *ent.GenreQuery) { gq.Order(ent.Asc(genre.FieldName)) }).Only(ctx)
 		if ent.IsNotFound(err) {
-			return ContentDetail{}, ErrNotFound.WithMessage("content %d not found", id)
+			return view{}, ErrNotFound.WithMessage("content %d not found", id)
 		}
 		if err != nil {
-			return ContentDetail{}, fmt.Errorf("contents: get: %w", err)
+			return view{}, fmt.Errorf("contents: get: %w", err)
 		}
 		fresh := detailFromEnt(c)
 		s.cache.set(ctx, id, stamp, fresh)
 		d = &fresh
 	}
-	out := *d
-	items := []ContentSummary{out.ContentSummary}
-	if err := s.addViewerState(ctx, viewer, items); err != nil {
-		return ContentDetail{}, err
-	}
-	out.ContentSummary = items[0]
-	return out, nil
+	return s.cache.keep(id, gen, *d)
 }
 
 // Input is a content written by an admin; nil fields are left as they are

@@ -27,12 +27,12 @@ func (User) Annotations() []schema.Annotation {
 // Fields of the User.
 func (User) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("email").MaxLen(254).NotEmpty(),
+		field.String("email").MaxRuneLen(254).NotEmpty(),
 		// Empty for accounts that only sign in through Google or Firebase.
 		field.String("password_hash").Optional().Sensitive(),
-		field.String("nickname").MaxLen(30).NotEmpty(),
-		field.String("bio").MaxLen(500).Default(""),
-		field.String("avatar_url").MaxLen(2048).Default(""),
+		field.String("nickname").MaxRuneLen(30).NotEmpty(),
+		field.String("bio").MaxRuneLen(500).Default(""),
+		field.String("avatar_url").MaxRuneLen(2048).Default(""),
 		field.Enum("role").Values("USER", "ADMIN").Default("USER"),
 		field.Enum("status").Values("ACTIVE", "BLOCKED").Default("ACTIVE"),
 		field.Bool("push_enabled").Default(true),

@@ -135,10 +135,9 @@ var nasty = []string{
 
 // oddValues replace, one at a time, each field of the valid seeds.
 var oddValues = []any{
-	"", " ", "\u0000", "a\u0000b", "\t\r\n", "\u001b[31mred", "\u202eevil", " padded ",
-	strings.Repeat("😀", 31), strings.Repeat("🎬", 301), strings.Repeat("한", 2001), strings.Repeat("x", 10001),
-	"e\u0301", "\ufeff", 0, -1, 1.5, 1e308, -9223372036854775808, 18446744073709551616.0, true, nil,
-	[]any{}, map[string]any{},
+	"", " padded ", "a\\u0000b", "\\t\\r\\n\\u001b", "\\u202e\\ufeff", "e\\u0301",
+	strings.Repeat("😀", 31), strings.Repeat("🎬", 301), strings.Repeat("x", 10001),
+	-1, 1.5, 1e308, nil, []any{},
 }
 
 // fieldVariants are seed with each top-level field replaced by each odd value.
@@ -245,9 +244,9 @@ func fuzzBody(f *testing.F, name string) {
 				f.Add(uint8(i), v)
 			}
 		}
-		for _, s := range nasty {
-			f.Add(uint8(i), s)
-		}
+	}
+	for _, s := range nasty { // refused before any handler: one operation is enough
+		f.Add(uint8(0), s)
 	}
 	w := newFuzzWorld(f)
 	f.Fuzz(func(t *testing.T, pick uint8, body string) {

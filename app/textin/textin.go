@@ -31,15 +31,24 @@ func Clean(in any) error {
 	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
 		return nil
 	}
-	v = v.Elem()
+	return cleanParams(v.Elem())
+}
+
+// cleanParams cleans the parameters and the body of an input struct, and
+// of the parameter structs it embeds (page, cursor).
+func cleanParams(v reflect.Value) error {
 	t := v.Type()
 	for i := range t.NumField() {
 		sf := t.Field(i)
-		if !sf.IsExported() {
-			continue
-		}
 		var name string
 		switch {
+		case sf.Anonymous && sf.Type.Kind() == reflect.Struct:
+			if err := cleanParams(v.Field(i)); err != nil {
+				return err
+			}
+			continue
+		case !sf.IsExported():
+			continue
 		case sf.Tag.Get("query") != "":
 			name = tagName(sf.Tag.Get("query"))
 		case sf.Tag.Get("path") != "":

@@ -9,7 +9,12 @@ import (
 	"github.com/reelview/reelview/app/apperr"
 )
 
+type Embedded struct {
+	Cursor string `query:"cursor"`
+}
+
 type input struct {
+	Embedded
 	Q      string `query:"q" maxLength:"5"`
 	ID     string `path:"id"`
 	Header string `header:"If-None-Match"`
@@ -65,7 +70,7 @@ func TestText(t *testing.T) {
 func TestClean(t *testing.T) {
 	t.Parallel()
 	title := " Ab "
-	in := &input{Q: " x ", ID: " 7", Header: " W/\"x\" "}
+	in := &input{Q: " x ", ID: " 7", Header: " W/\"x\" ", Embedded: Embedded{Cursor: " c "}}
 	in.Body.Title = &title
 	in.Body.Text = "a\r\nb"
 	in.Body.Password = " secret "
@@ -74,12 +79,13 @@ func TestClean(t *testing.T) {
 	if err := Clean(in); err != nil {
 		t.Fatal(err)
 	}
-	if in.Q != "x" || in.ID != "7" || in.Header != " W/\"x\" " || *in.Body.Title != "Ab" || in.Body.Text != "a\nb" ||
+	if in.Q != "x" || in.Cursor != "c" || in.ID != "7" || in.Header != " W/\"x\" " || *in.Body.Title != "Ab" || in.Body.Text != "a\nb" ||
 		in.Body.Password != " secret " || in.Body.Tags[0] != "a" || in.Body.Inner.Name != "é" {
 		t.Fatalf("cleaned: %+v", in)
 	}
 	for field, set := range map[string]func(*input){
 		"q":          func(in *input) { in.Q = "a\tb" },
+		"cursor":     func(in *input) { in.Cursor = "\x00" },
 		"title":      func(in *input) { s := "\x00"; in.Body.Title = &s },
 		"tags[1]":    func(in *input) { in.Body.Tags = []string{"ok", "\x7f"} },
 		"inner.name": func(in *input) { in.Body.Inner.Name = "a\nb" },

@@ -109,7 +109,7 @@ type world struct {
 	aliceSessionID string
 }
 
-func newWorld(t *testing.T, adjust ...func(*config.Config)) *world {
+func newWorld(t testing.TB, adjust ...func(*config.Config)) *world {
 	t.Helper()
 	cfg := apptest.Config(t)
 	for _, f := range adjust {
@@ -151,12 +151,12 @@ func newWorld(t *testing.T, adjust ...func(*config.Config)) *world {
 	return w
 }
 
-func (w *world) do(t *testing.T, method, path, token, body string) *apptest.Response {
+func (w *world) do(t testing.TB, method, path, token, body string) *apptest.Response {
 	t.Helper()
 	return apptest.Do(t, w.a.App, method, path, token, body)
 }
 
-func idOf(t *testing.T, res *apptest.Response) int {
+func idOf(t testing.TB, res *apptest.Response) int {
 	t.Helper()
 	var v struct{ ID int }
 	res.JSON(t, &v)

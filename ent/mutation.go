@@ -8990,6 +8990,7 @@ type UserMutation struct {
 	email                *string
 	password_hash        *string
 	nickname             *string
+	nickname_key         *string
 	bio                  *string
 	avatar_url           *string
 	role                 *user.Role
@@ -9364,6 +9365,42 @@ func (m *UserMutation) OldNickname(ctx context.Context) (v string, err error) {
 // ResetNickname resets all changes to the "nickname" field.
 func (m *UserMutation) ResetNickname() {
 	m.nickname = nil
+}
+
+// SetNicknameKey sets the "nickname_key" field.
+func (m *UserMutation) SetNicknameKey(s string) {
+	m.nickname_key = &s
+}
+
+// NicknameKey returns the value of the "nickname_key" field in the mutation.
+func (m *UserMutation) NicknameKey() (r string, exists bool) {
+	v := m.nickname_key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNicknameKey returns the old "nickname_key" field's value of the User entity.
+// If the User object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *UserMutation) OldNicknameKey(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNicknameKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNicknameKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNicknameKey: %w", err)
+	}
+	return oldValue.NicknameKey, nil
+}
+
+// ResetNicknameKey resets all changes to the "nickname_key" field.
+func (m *UserMutation) ResetNicknameKey() {
+	m.nickname_key = nil
 }
 
 // SetBio sets the "bio" field.
@@ -10154,7 +10191,7 @@ func (m *UserMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *UserMutation) Fields() []string {
-	fields := make([]string, 0, 15)
+	fields := make([]string, 0, 16)
 	if m.created_at != nil {
 		fields = append(fields, user.FieldCreatedAt)
 	}
@@ -10172,6 +10209,9 @@ func (m *UserMutation) Fields() []string {
 	}
 	if m.nickname != nil {
 		fields = append(fields, user.FieldNickname)
+	}
+	if m.nickname_key != nil {
+		fields = append(fields, user.FieldNicknameKey)
 	}
 	if m.bio != nil {
 		fields = append(fields, user.FieldBio)
@@ -10220,6 +10260,8 @@ func (m *UserMutation) Field(name string) (ent.Value, bool) {
 		return m.PasswordHash()
 	case user.FieldNickname:
 		return m.Nickname()
+	case user.FieldNicknameKey:
+		return m.NicknameKey()
 	case user.FieldBio:
 		return m.Bio()
 	case user.FieldAvatarURL:
@@ -10259,6 +10301,8 @@ func (m *UserMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldPasswordHash(ctx)
 	case user.FieldNickname:
 		return m.OldNickname(ctx)
+	case user.FieldNicknameKey:
+		return m.OldNicknameKey(ctx)
 	case user.FieldBio:
 		return m.OldBio(ctx)
 	case user.FieldAvatarURL:
@@ -10327,6 +10371,13 @@ func (m *UserMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetNickname(v)
+		return nil
+	case user.FieldNicknameKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNicknameKey(v)
 		return nil
 	case user.FieldBio:
 		v, ok := value.(string)
@@ -10496,6 +10547,9 @@ func (m *UserMutation) ResetField(name string) error {
 		return nil
 	case user.FieldNickname:
 		m.ResetNickname()
+		return nil
+	case user.FieldNicknameKey:
+		m.ResetNicknameKey()
 		return nil
 	case user.FieldBio:
 		m.ResetBio()

@@ -29,6 +29,8 @@ type User struct {
 	PasswordHash string `json:"-"`
 	// Nickname holds the value of the "nickname" field.
 	Nickname string `json:"nickname,omitempty"`
+	// NicknameKey holds the value of the "nickname_key" field.
+	NicknameKey string `json:"nickname_key,omitempty"`
 	// Bio holds the value of the "bio" field.
 	Bio string `json:"bio,omitempty"`
 	// AvatarURL holds the value of the "avatar_url" field.
@@ -146,7 +148,7 @@ func (*User) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullBool)
 		case user.FieldID:
 			values[i] = new(sql.NullInt64)
-		case user.FieldEmail, user.FieldPasswordHash, user.FieldNickname, user.FieldBio, user.FieldAvatarURL, user.FieldRole, user.FieldStatus, user.FieldGoogleSub, user.FieldFirebaseUID:
+		case user.FieldEmail, user.FieldPasswordHash, user.FieldNickname, user.FieldNicknameKey, user.FieldBio, user.FieldAvatarURL, user.FieldRole, user.FieldStatus, user.FieldGoogleSub, user.FieldFirebaseUID:
 			values[i] = new(sql.NullString)
 		case user.FieldCreatedAt, user.FieldUpdatedAt, user.FieldDeletedAt, user.FieldPasswordChangedAt, user.FieldLastLoginAt:
 			values[i] = new(sql.NullTime)
@@ -207,6 +209,12 @@ func (_m *User) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field nickname", values[i])
 			} else if value.Valid {
 				_m.Nickname = value.String
+			}
+		case user.FieldNicknameKey:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field nickname_key", values[i])
+			} else if value.Valid {
+				_m.NicknameKey = value.String
 			}
 		case user.FieldBio:
 			if value, ok := values[i].(*sql.NullString); !ok {
@@ -355,6 +363,9 @@ func (_m *User) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("nickname=")
 	builder.WriteString(_m.Nickname)
+	builder.WriteString(", ")
+	builder.WriteString("nickname_key=")
+	builder.WriteString(_m.NicknameKey)
 	builder.WriteString(", ")
 	builder.WriteString("bio=")
 	builder.WriteString(_m.Bio)

@@ -97,6 +97,20 @@ func (_c *UserCreate) SetNickname(v string) *UserCreate {
 	return _c
 }
 
+// SetNicknameKey sets the "nickname_key" field.
+func (_c *UserCreate) SetNicknameKey(v string) *UserCreate {
+	_c.mutation.SetNicknameKey(v)
+	return _c
+}
+
+// SetNillableNicknameKey sets the "nickname_key" field if the given value is not nil.
+func (_c *UserCreate) SetNillableNicknameKey(v *string) *UserCreate {
+	if v != nil {
+		_c.SetNicknameKey(*v)
+	}
+	return _c
+}
+
 // SetBio sets the "bio" field.
 func (_c *UserCreate) SetBio(v string) *UserCreate {
 	_c.mutation.SetBio(v)
@@ -379,6 +393,10 @@ func (_c *UserCreate) defaults() error {
 		v := user.DefaultUpdatedAt()
 		_c.mutation.SetUpdatedAt(v)
 	}
+	if _, ok := _c.mutation.NicknameKey(); !ok {
+		v := user.DefaultNicknameKey
+		_c.mutation.SetNicknameKey(v)
+	}
 	if _, ok := _c.mutation.Bio(); !ok {
 		v := user.DefaultBio
 		_c.mutation.SetBio(v)
@@ -424,6 +442,14 @@ func (_c *UserCreate) check() error {
 	if v, ok := _c.mutation.Nickname(); ok {
 		if err := user.NicknameValidator(v); err != nil {
 			return &ValidationError{Name: "nickname", err: fmt.Errorf(`ent: validator failed for field "User.nickname": %w`, err)}
+		}
+	}
+	if _, ok := _c.mutation.NicknameKey(); !ok {
+		return &ValidationError{Name: "nickname_key", err: errors.New(`ent: missing required field "User.nickname_key"`)}
+	}
+	if v, ok := _c.mutation.NicknameKey(); ok {
+		if err := user.NicknameKeyValidator(v); err != nil {
+			return &ValidationError{Name: "nickname_key", err: fmt.Errorf(`ent: validator failed for field "User.nickname_key": %w`, err)}
 		}
 	}
 	if _, ok := _c.mutation.Bio(); !ok {
@@ -511,6 +537,10 @@ func (_c *UserCreate) createSpec() (*User, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Nickname(); ok {
 		_spec.SetField(user.FieldNickname, field.TypeString, value)
 		_node.Nickname = value
+	}
+	if value, ok := _c.mutation.NicknameKey(); ok {
+		_spec.SetField(user.FieldNicknameKey, field.TypeString, value)
+		_node.NicknameKey = value
 	}
 	if value, ok := _c.mutation.Bio(); ok {
 		_spec.SetField(user.FieldBio, field.TypeString, value)
@@ -784,6 +814,18 @@ func (u *UserUpsert) UpdateNickname() *UserUpsert {
 	return u
 }
 
+// SetNicknameKey sets the "nickname_key" field.
+func (u *UserUpsert) SetNicknameKey(v string) *UserUpsert {
+	u.Set(user.FieldNicknameKey, v)
+	return u
+}
+
+// UpdateNicknameKey sets the "nickname_key" field to the value that was provided on create.
+func (u *UserUpsert) UpdateNicknameKey() *UserUpsert {
+	u.SetExcluded(user.FieldNicknameKey)
+	return u
+}
+
 // SetBio sets the "bio" field.
 func (u *UserUpsert) SetBio(v string) *UserUpsert {
 	u.Set(user.FieldBio, v)
@@ -1042,6 +1084,20 @@ func (u *UserUpsertOne) SetNickname(v string) *UserUpsertOne {
 func (u *UserUpsertOne) UpdateNickname() *UserUpsertOne {
 	return u.Update(func(s *UserUpsert) {
 		s.UpdateNickname()
+	})
+}
+
+// SetNicknameKey sets the "nickname_key" field.
+func (u *UserUpsertOne) SetNicknameKey(v string) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetNicknameKey(v)
+	})
+}
+
+// UpdateNicknameKey sets the "nickname_key" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdateNicknameKey() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateNicknameKey()
 	})
 }
 
@@ -1491,6 +1547,20 @@ func (u *UserUpsertBulk) SetNickname(v string) *UserUpsertBulk {
 func (u *UserUpsertBulk) UpdateNickname() *UserUpsertBulk {
 	return u.Update(func(s *UserUpsert) {
 		s.UpdateNickname()
+	})
+}
+
+// SetNicknameKey sets the "nickname_key" field.
+func (u *UserUpsertBulk) SetNicknameKey(v string) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetNicknameKey(v)
+	})
+}
+
+// UpdateNicknameKey sets the "nickname_key" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdateNicknameKey() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdateNicknameKey()
 	})
 }
 

@@ -110,6 +110,20 @@ func (_u *UserUpdate) SetNillableNickname(v *string) *UserUpdate {
 	return _u
 }
 
+// SetNicknameKey sets the "nickname_key" field.
+func (_u *UserUpdate) SetNicknameKey(v string) *UserUpdate {
+	_u.mutation.SetNicknameKey(v)
+	return _u
+}
+
+// SetNillableNicknameKey sets the "nickname_key" field if the given value is not nil.
+func (_u *UserUpdate) SetNillableNicknameKey(v *string) *UserUpdate {
+	if v != nil {
+		_u.SetNicknameKey(*v)
+	}
+	return _u
+}
+
 // SetBio sets the "bio" field.
 func (_u *UserUpdate) SetBio(v string) *UserUpdate {
 	_u.mutation.SetBio(v)
@@ -571,6 +585,11 @@ func (_u *UserUpdate) check() error {
 			return &ValidationError{Name: "nickname", err: fmt.Errorf(`ent: validator failed for field "User.nickname": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.NicknameKey(); ok {
+		if err := user.NicknameKeyValidator(v); err != nil {
+			return &ValidationError{Name: "nickname_key", err: fmt.Errorf(`ent: validator failed for field "User.nickname_key": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.Bio(); ok {
 		if err := user.BioValidator(v); err != nil {
 			return &ValidationError{Name: "bio", err: fmt.Errorf(`ent: validator failed for field "User.bio": %w`, err)}
@@ -632,6 +651,9 @@ func (_u *UserUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.Nickname(); ok {
 		_spec.SetField(user.FieldNickname, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.NicknameKey(); ok {
+		_spec.SetField(user.FieldNicknameKey, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.Bio(); ok {
 		_spec.SetField(user.FieldBio, field.TypeString, value)
@@ -1079,6 +1101,20 @@ func (_u *UserUpdateOne) SetNickname(v string) *UserUpdateOne {
 func (_u *UserUpdateOne) SetNillableNickname(v *string) *UserUpdateOne {
 	if v != nil {
 		_u.SetNickname(*v)
+	}
+	return _u
+}
+
+// SetNicknameKey sets the "nickname_key" field.
+func (_u *UserUpdateOne) SetNicknameKey(v string) *UserUpdateOne {
+	_u.mutation.SetNicknameKey(v)
+	return _u
+}
+
+// SetNillableNicknameKey sets the "nickname_key" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillableNicknameKey(v *string) *UserUpdateOne {
+	if v != nil {
+		_u.SetNicknameKey(*v)
 	}
 	return _u
 }
@@ -1557,6 +1593,11 @@ func (_u *UserUpdateOne) check() error {
 			return &ValidationError{Name: "nickname", err: fmt.Errorf(`ent: validator failed for field "User.nickname": %w`, err)}
 		}
 	}
+	if v, ok := _u.mutation.NicknameKey(); ok {
+		if err := user.NicknameKeyValidator(v); err != nil {
+			return &ValidationError{Name: "nickname_key", err: fmt.Errorf(`ent: validator failed for field "User.nickname_key": %w`, err)}
+		}
+	}
 	if v, ok := _u.mutation.Bio(); ok {
 		if err := user.BioValidator(v); err != nil {
 			return &ValidationError{Name: "bio", err: fmt.Errorf(`ent: validator failed for field "User.bio": %w`, err)}
@@ -1635,6 +1676,9 @@ func (_u *UserUpdateOne) sqlSave(ctx context.Context) (_node *User, err error) {
 	}
 	if value, ok := _u.mutation.Nickname(); ok {
 		_spec.SetField(user.FieldNickname, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.NicknameKey(); ok {
+		_spec.SetField(user.FieldNicknameKey, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.Bio(); ok {
 		_spec.SetField(user.FieldBio, field.TypeString, value)

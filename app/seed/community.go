@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/reelview/reelview/app/textin"
 	"github.com/reelview/reelview/ent"
 	"github.com/reelview/reelview/ent/content"
 	"github.com/reelview/reelview/ent/genre"
@@ -152,7 +153,7 @@ func demoAccounts(ctx context.Context, tx *ent.Tx, o Options, res *Result) ([]in
 	}
 	var writers []int
 	for _, a := range accounts {
-		exists, err := tx.User.Query().Where(user.Or(user.Email(a.email), user.Nickname(a.nick))).Exist(ctx)
+		exists, err := tx.User.Query().Where(user.Or(user.Email(a.email), user.NicknameKey(textin.Fold(a.nick)))).Exist(ctx)
 		if err != nil {
 			return nil, err
 		}

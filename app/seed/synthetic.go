@@ -75,8 +75,8 @@ func Synthetic(ctx context.Context, db *sql.DB, postgres bool, v Volumes, progre
 		return err
 	}
 	if err := step("users", v.Users, `
-		INSERT INTO users (email, nickname, password_hash, bio, avatar_url, role, status, push_enabled, created_at, updated_at)
-		SELECT 'synthetic' || $3 || '-' || i || '@example.com', 's' || $3 || '-' || i, NULL, '', '', 'USER', 'ACTIVE',
+		INSERT INTO users (email, nickname, nickname_key, password_hash, bio, avatar_url, role, status, push_enabled, created_at, updated_at)
+		SELECT 'synthetic' || $3 || '-' || i || '@example.com', 's' || $3 || '-' || i, lower('s' || $3 || '-' || i), NULL, '', '', 'USER', 'ACTIVE',
 			false, now(), now()
 		FROM generate_series($1::int, $2::int) i`, run); err != nil {
 		return err

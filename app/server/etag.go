@@ -33,7 +33,8 @@ func Encode(body any) ([]byte, string, error) {
 // encoding falls back to encoding the body.
 type PreEncoded interface{ EncodedJSON() []byte }
 
-// jsonFormat is huma's JSON format, plus the PreEncoded shortcut.
+// jsonFormat is the API's JSON format: huma's encoder plus the PreEncoded
+// shortcut, and the strict decoder (strictUnmarshal).
 var jsonFormat = huma.Format{
 	Marshal: func(w io.Writer, v any) error {
 		if p, ok := v.(PreEncoded); ok {
@@ -44,7 +45,7 @@ var jsonFormat = huma.Format{
 		}
 		return huma.DefaultJSONFormat.Marshal(w, v)
 	},
-	Unmarshal: huma.DefaultJSONFormat.Unmarshal,
+	Unmarshal: strictUnmarshal,
 }
 
 // NotModified reports whether an If-None-Match header matches etag, so the

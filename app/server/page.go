@@ -9,7 +9,7 @@ import (
 // PageParams are the page and size query parameters of every paginated
 // list (API.md): out-of-range values are a 400, never a silent default.
 type PageParams struct {
-	Page int `query:"page" minimum:"1" default:"1" example:"1" doc:"Page number, from 1."`
+	Page int `query:"page" minimum:"1" maximum:"1000000" default:"1" example:"1" doc:"Page number, 1 to 1,000,000 (past that, use the cursor where a list has one)."`
 	Size int `query:"size" minimum:"1" maximum:"100" default:"20" example:"20" doc:"Items per page, 1–100."`
 }
 

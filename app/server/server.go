@@ -143,7 +143,16 @@ review, comment and feed lists also take an opaque ` + "`cursor`" + ` and answer
 **Errors.** Every error has the same body: ` + "`{timestamp, path, status, code, message, details}`" + `.
 ` + "`code`" + ` is stable and machine-readable; ` + "`details`" + ` lists ` + "`{field, reason}`" + ` for
 VALIDATION_FAILED. Requests are rate-limited per client IP; a 429 carries Retry-After and
-RateLimit-Limit / RateLimit-Remaining / RateLimit-Reset headers.`
+RateLimit-Limit / RateLimit-Remaining / RateLimit-Reset headers.
+
+**Input rules.** Text is stored in Unicode NFC and trimmed; lengths are counted in
+characters (code points), after normalisation. Control characters are refused in
+single-line fields (nicknames, titles, names, reasons, search terms…); review and comment
+bodies, bios and overviews may contain line feeds and tabs (CR LF becomes LF). Passwords
+are taken byte for byte. Emails and nicknames are unique regardless of case. A JSON body
+with a duplicate key, nesting deeper than 32 levels, a number beyond int64 / float64
+or text after the value is a 400 BAD_REQUEST; a value of the wrong type or a broken text
+rule is a 400 VALIDATION_FAILED naming the field.`
 
 type registerParams struct {
 	fx.In

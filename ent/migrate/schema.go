@@ -499,6 +499,7 @@ var (
 		{Name: "email", Type: field.TypeString, Size: 254},
 		{Name: "password_hash", Type: field.TypeString, Nullable: true},
 		{Name: "nickname", Type: field.TypeString, Size: 30},
+		{Name: "nickname_key", Type: field.TypeString, Size: 30, Default: ""},
 		{Name: "bio", Type: field.TypeString, Size: 500, Default: ""},
 		{Name: "avatar_url", Type: field.TypeString, Size: 2048, Default: ""},
 		{Name: "role", Type: field.TypeEnum, Enums: []string{"USER", "ADMIN"}, Default: "USER"},
@@ -529,9 +530,9 @@ var (
 				},
 			},
 			{
-				Name:    "user_nickname",
+				Name:    "user_nickname_key",
 				Unique:  true,
-				Columns: []*schema.Column{UsersColumns[6]},
+				Columns: []*schema.Column{UsersColumns[7]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "deleted_at IS NULL",
 				},
@@ -539,12 +540,12 @@ var (
 			{
 				Name:    "user_google_sub",
 				Unique:  true,
-				Columns: []*schema.Column{UsersColumns[12]},
+				Columns: []*schema.Column{UsersColumns[13]},
 			},
 			{
 				Name:    "user_firebase_uid",
 				Unique:  true,
-				Columns: []*schema.Column{UsersColumns[13]},
+				Columns: []*schema.Column{UsersColumns[14]},
 			},
 			{
 				Name:    "user_created_at",

@@ -365,7 +365,9 @@ func init() {
 	}()
 	userMixin := schema.User{}.Mixin()
 	userMixinHooks1 := userMixin[1].Hooks()
+	userHooks := schema.User{}.Hooks()
 	user.Hooks[0] = userMixinHooks1[0]
+	user.Hooks[1] = userHooks[0]
 	userMixinInters1 := userMixin[1].Interceptors()
 	user.Interceptors[0] = userMixinInters1[0]
 	userMixinFields0 := userMixin[0].Fields()
@@ -418,20 +420,26 @@ func init() {
 			return nil
 		}
 	}()
+	// userDescNicknameKey is the schema descriptor for nickname_key field.
+	userDescNicknameKey := userFields[3].Descriptor()
+	// user.DefaultNicknameKey holds the default value on creation for the nickname_key field.
+	user.DefaultNicknameKey = userDescNicknameKey.Default.(string)
+	// user.NicknameKeyValidator is a validator for the "nickname_key" field. It is called by the builders before save.
+	user.NicknameKeyValidator = userDescNicknameKey.Validators[0].(func(string) error)
 	// userDescBio is the schema descriptor for bio field.
-	userDescBio := userFields[3].Descriptor()
+	userDescBio := userFields[4].Descriptor()
 	// user.DefaultBio holds the default value on creation for the bio field.
 	user.DefaultBio = userDescBio.Default.(string)
 	// user.BioValidator is a validator for the "bio" field. It is called by the builders before save.
 	user.BioValidator = userDescBio.Validators[0].(func(string) error)
 	// userDescAvatarURL is the schema descriptor for avatar_url field.
-	userDescAvatarURL := userFields[4].Descriptor()
+	userDescAvatarURL := userFields[5].Descriptor()
 	// user.DefaultAvatarURL holds the default value on creation for the avatar_url field.
 	user.DefaultAvatarURL = userDescAvatarURL.Default.(string)
 	// user.AvatarURLValidator is a validator for the "avatar_url" field. It is called by the builders before save.
 	user.AvatarURLValidator = userDescAvatarURL.Validators[0].(func(string) error)
 	// userDescPushEnabled is the schema descriptor for push_enabled field.
-	userDescPushEnabled := userFields[7].Descriptor()
+	userDescPushEnabled := userFields[8].Descriptor()
 	// user.DefaultPushEnabled holds the default value on creation for the push_enabled field.
 	user.DefaultPushEnabled = userDescPushEnabled.Default.(bool)
 }

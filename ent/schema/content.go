@@ -19,14 +19,14 @@ func (Content) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}, SoftDeleteM
 func (Content) Fields() []ent.Field {
 	return []ent.Field{
 		field.Enum("type").Values("movie", "tv"),
-		field.String("title").MaxLen(300).NotEmpty(),
-		field.String("original_title").MaxLen(300).Default(""),
+		field.String("title").MaxRuneLen(300).NotEmpty(),
+		field.String("original_title").MaxRuneLen(300).Default(""),
 		field.Text("overview").Default(""),
 		field.Time("release_date").Optional().Nillable(),
 		field.Int("runtime_minutes").Optional().Nillable().NonNegative(),
-		field.String("original_language").MaxLen(16).Default(""),
-		field.String("poster_url").MaxLen(2048).Default(""),
-		field.String("backdrop_url").MaxLen(2048).Default(""),
+		field.String("original_language").MaxRuneLen(16).Default(""),
+		field.String("poster_url").MaxRuneLen(2048).Default(""),
+		field.String("backdrop_url").MaxRuneLen(2048).Default(""),
 		field.Int64("tmdb_id").Optional().Nillable(),
 		field.Float("popularity").Default(0),
 		// Aggregates kept exact by the contents module, inside the transaction

@@ -17,7 +17,7 @@ func (Device) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
 func (Device) Fields() []ent.Field {
 	return []ent.Field{
 		field.Int("user_id"),
-		field.String("token").MaxLen(4096).NotEmpty().Sensitive(),
+		field.String("token").MaxRuneLen(4096).NotEmpty().Sensitive(),
 		field.Enum("platform").Values("android", "ios", "web"),
 		field.Time("last_seen_at").Default(now),
 	}

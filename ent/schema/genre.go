@@ -17,7 +17,7 @@ func (Genre) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}} }
 func (Genre) Fields() []ent.Field {
 	return []ent.Field{
 		field.Enum("type").Values("movie", "tv"),
-		field.String("name").MaxLen(100).NotEmpty(),
+		field.String("name").MaxRuneLen(100).NotEmpty(),
 		field.Int64("tmdb_id").Optional().Nillable(),
 	}
 }

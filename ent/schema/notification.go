@@ -21,7 +21,7 @@ func (Notification) Fields() []ent.Field {
 		field.Int("actor_id").Optional().Nillable(),
 		field.Int("review_id").Optional().Nillable(),
 		field.Int("content_id").Optional().Nillable(),
-		field.String("text").MaxLen(500),
+		field.String("text").MaxRuneLen(500),
 		field.Time("read_at").Optional().Nillable(),
 	}
 }

@@ -18,7 +18,7 @@ func (ReviewReport) Fields() []ent.Field {
 	return []ent.Field{
 		field.Int("user_id"),
 		field.Int("review_id"),
-		field.String("reason").MaxLen(2000).NotEmpty(),
+		field.String("reason").MaxRuneLen(2000).NotEmpty(),
 		field.Enum("status").Values("OPEN", "RESOLVED", "DISMISSED").Default("OPEN"),
 		field.Time("resolved_at").Optional().Nillable(),
 	}

@@ -1,12 +1,17 @@
 package schema
 
 import (
+	"context"
+
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
 	"entgo.io/ent/schema/index"
+
+	"github.com/reelview/reelview/app/textin"
+	"github.com/reelview/reelview/ent/hook"
 )
 
 // User is a person with an account: a reviewer or an admin.
@@ -27,12 +32,15 @@ func (User) Annotations() []schema.Annotation {
 // Fields of the User.
 func (User) Fields() []ent.Field {
 	return []ent.Field{
-		field.String("email").MaxLen(254).NotEmpty(),
+		field.String("email").MaxRuneLen(254).NotEmpty(),
 		// Empty for accounts that only sign in through Google or Firebase.
 		field.String("password_hash").Optional().Sensitive(),
-		field.String("nickname").MaxLen(30).NotEmpty(),
-		field.String("bio").MaxLen(500).Default(""),
-		field.String("avatar_url").MaxLen(2048).Default(""),
+		field.String("nickname").MaxRuneLen(30).NotEmpty(),
+		// The nickname folded to lower case (textin.Fold), set by a hook
+		// whenever the nickname is: nicknames are unique regardless of case.
+		field.String("nickname_key").MaxRuneLen(30).Default(""),
+		field.String("bio").MaxRuneLen(500).Default(""),
+		field.String("avatar_url").MaxRuneLen(2048).Default(""),
 		field.Enum("role").Values("USER", "ADMIN").Default("USER"),
 		field.Enum("status").Values("ACTIVE", "BLOCKED").Default("ACTIVE"),
 		field.Bool("push_enabled").Default(true),
@@ -62,9 +70,25 @@ func (User) Indexes() []ent.Index {
 	return []ent.Index{
 		// A deleted account frees its email and nickname.
 		index.Fields("email").Unique().Annotations(live),
-		index.Fields("nickname").Unique().Annotations(live),
+		index.Fields("nickname_key").Unique().Annotations(live),
 		index.Fields("google_sub").Unique(),
 		index.Fields("firebase_uid").Unique(),
 		index.Fields("created_at"),
+	}
+}
+
+// Hooks of the User: nickname_key follows the nickname.
+func (User) Hooks() []ent.Hook {
+	return []ent.Hook{
+		hook.On(func(next ent.Mutator) ent.Mutator {
+			return ent.MutateFunc(func(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+				if nick, ok := m.Field("nickname"); ok {
+					if err := m.SetField("nickname_key", textin.Fold(nick.(string))); err != nil {
+						return nil, err
+					}
+				}
+				return next.Mutate(ctx, m)
+			})
+		}, ent.OpCreate|ent.OpUpdate|ent.OpUpdateOne),
 	}
 }

@@ -28,6 +28,8 @@ const (
 	FieldPasswordHash = "password_hash"
 	// FieldNickname holds the string denoting the nickname field in the database.
 	FieldNickname = "nickname"
+	// FieldNicknameKey holds the string denoting the nickname_key field in the database.
+	FieldNicknameKey = "nickname_key"
 	// FieldBio holds the string denoting the bio field in the database.
 	FieldBio = "bio"
 	// FieldAvatarURL holds the string denoting the avatar_url field in the database.
@@ -122,6 +124,7 @@ var Columns = []string{
 	FieldEmail,
 	FieldPasswordHash,
 	FieldNickname,
+	FieldNicknameKey,
 	FieldBio,
 	FieldAvatarURL,
 	FieldRole,
@@ -149,7 +152,7 @@ func ValidColumn(column string) bool {
 //
 //	import _ "github.com/reelview/reelview/ent/runtime"
 var (
-	Hooks        [1]ent.Hook
+	Hooks        [2]ent.Hook
 	Interceptors [1]ent.Interceptor
 	// DefaultCreatedAt holds the default value on creation for the "created_at" field.
 	DefaultCreatedAt func() time.Time
@@ -161,6 +164,10 @@ var (
 	EmailValidator func(string) error
 	// NicknameValidator is a validator for the "nickname" field. It is called by the builders before save.
 	NicknameValidator func(string) error
+	// DefaultNicknameKey holds the default value on creation for the "nickname_key" field.
+	DefaultNicknameKey string
+	// NicknameKeyValidator is a validator for the "nickname_key" field. It is called by the builders before save.
+	NicknameKeyValidator func(string) error
 	// DefaultBio holds the default value on creation for the "bio" field.
 	DefaultBio string
 	// BioValidator is a validator for the "bio" field. It is called by the builders before save.
@@ -261,6 +268,11 @@ func ByPasswordHash(opts ...sql.OrderTermOption) OrderOption {
 // ByNickname orders the results by the nickname field.
 func ByNickname(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldNickname, opts...).ToFunc()
+}
+
+// ByNicknameKey orders the results by the nickname_key field.
+func ByNicknameKey(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldNicknameKey, opts...).ToFunc()
 }
 
 // ByBio orders the results by the bio field.

@@ -85,6 +85,11 @@ func Nickname(v string) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldNickname, v))
 }
 
+// NicknameKey applies equality check predicate on the "nickname_key" field. It's identical to NicknameKeyEQ.
+func NicknameKey(v string) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldNicknameKey, v))
+}
+
 // Bio applies equality check predicate on the "bio" field. It's identical to BioEQ.
 func Bio(v string) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldBio, v))
@@ -453,6 +458,71 @@ func NicknameEqualFold(v string) predicate.User {
 // NicknameContainsFold applies the ContainsFold predicate on the "nickname" field.
 func NicknameContainsFold(v string) predicate.User {
 	return predicate.User(sql.FieldContainsFold(FieldNickname, v))
+}
+
+// NicknameKeyEQ applies the EQ predicate on the "nickname_key" field.
+func NicknameKeyEQ(v string) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldNicknameKey, v))
+}
+
+// NicknameKeyNEQ applies the NEQ predicate on the "nickname_key" field.
+func NicknameKeyNEQ(v string) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldNicknameKey, v))
+}
+
+// NicknameKeyIn applies the In predicate on the "nickname_key" field.
+func NicknameKeyIn(vs ...string) predicate.User {
+	return predicate.User(sql.FieldIn(FieldNicknameKey, vs...))
+}
+
+// NicknameKeyNotIn applies the NotIn predicate on the "nickname_key" field.
+func NicknameKeyNotIn(vs ...string) predicate.User {
+	return predicate.User(sql.FieldNotIn(FieldNicknameKey, vs...))
+}
+
+// NicknameKeyGT applies the GT predicate on the "nickname_key" field.
+func NicknameKeyGT(v string) predicate.User {
+	return predicate.User(sql.FieldGT(FieldNicknameKey, v))
+}
+
+// NicknameKeyGTE applies the GTE predicate on the "nickname_key" field.
+func NicknameKeyGTE(v string) predicate.User {
+	return predicate.User(sql.FieldGTE(FieldNicknameKey, v))
+}
+
+// NicknameKeyLT applies the LT predicate on the "nickname_key" field.
+func NicknameKeyLT(v string) predicate.User {
+	return predicate.User(sql.FieldLT(FieldNicknameKey, v))
+}
+
+// NicknameKeyLTE applies the LTE predicate on the "nickname_key" field.
+func NicknameKeyLTE(v string) predicate.User {
+	return predicate.User(sql.FieldLTE(FieldNicknameKey, v))
+}
+
+// NicknameKeyContains applies the Contains predicate on the "nickname_key" field.
+func NicknameKeyContains(v string) predicate.User {
+	return predicate.User(sql.FieldContains(FieldNicknameKey, v))
+}
+
+// NicknameKeyHasPrefix applies the HasPrefix predicate on the "nickname_key" field.
+func NicknameKeyHasPrefix(v string) predicate.User {
+	return predicate.User(sql.FieldHasPrefix(FieldNicknameKey, v))
+}
+
+// NicknameKeyHasSuffix applies the HasSuffix predicate on the "nickname_key" field.
+func NicknameKeyHasSuffix(v string) predicate.User {
+	return predicate.User(sql.FieldHasSuffix(FieldNicknameKey, v))
+}
+
+// NicknameKeyEqualFold applies the EqualFold predicate on the "nickname_key" field.
+func NicknameKeyEqualFold(v string) predicate.User {
+	return predicate.User(sql.FieldEqualFold(FieldNicknameKey, v))
+}
+
+// NicknameKeyContainsFold applies the ContainsFold predicate on the "nickname_key" field.
+func NicknameKeyContainsFold(v string) predicate.User {
+	return predicate.User(sql.FieldContainsFold(FieldNicknameKey, v))
 }
 
 // BioEQ applies the EQ predicate on the "bio" field.

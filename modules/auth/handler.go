@@ -29,17 +29,17 @@ func (h *Handler) Register(api huma.API) {
 	g := server.Group(api, "Auth")
 	throttled := huma.Middlewares{h.limiter.Middleware(api, server.PolicyAuth)}
 
-	huma.Register(g, huma.Operation{
+	server.Register(g, huma.Operation{
 		OperationID:   "signup",
 		Method:        http.MethodPost,
 		Path:          "/auth/signup",
 		Summary:       "Create an account",
-		Description:   "Creates an account with an email (stored lower-case, unique regardless of case), a password of 8–72 bytes that is not among the 10,000 most common passwords, and a nickname of 2–30 characters (unique). Sign in afterwards with POST /auth/login. Rate-limited per client IP.",
+		Description:   "Creates an account with an email (stored lower-case, unique regardless of case), a password of 8–72 bytes that is not among the 10,000 most common passwords, and a nickname of 2–30 characters (unique regardless of case). Sign in afterwards with POST /auth/login. Rate-limited per client IP.",
 		DefaultStatus: http.StatusCreated,
 		Middlewares:   throttled,
 		Errors:        []int{http.StatusConflict},
 	}, h.signup)
-	huma.Register(g, huma.Operation{
+	server.Register(g, huma.Operation{
 		OperationID: "login",
 		Method:      http.MethodPost,
 		Path:        "/auth/login",
@@ -48,7 +48,7 @@ func (h *Handler) Register(api huma.API) {
 		Middlewares: throttled,
 		Errors:      []int{http.StatusUnauthorized, http.StatusForbidden},
 	}, h.login)
-	huma.Register(g, huma.Operation{
+	server.Register(g, huma.Operation{
 		OperationID: "refresh-token",
 		Method:      http.MethodPost,
 		Path:        "/auth/refresh",
@@ -65,7 +65,7 @@ func (h *Handler) Register(api huma.API) {
 		{h.providers.Firebase, "login-firebase", "/auth/firebase", "Firebase Authentication (project FIREBASE_PROJECT_ID)"},
 	} {
 		provider := p.provider
-		huma.Register(g, huma.Operation{
+		server.Register(g, huma.Operation{
 			OperationID: p.id,
 			Method:      http.MethodPost,
 			Path:        p.path,
@@ -81,7 +81,7 @@ func (h *Handler) Register(api huma.API) {
 			return pairOut(pair), nil
 		})
 	}
-	huma.Register(g, h.guard.User(api, huma.Operation{
+	server.Register(g, h.guard.User(api, huma.Operation{
 		OperationID:   "logout",
 		Method:        http.MethodPost,
 		Path:          "/auth/logout",
@@ -89,7 +89,7 @@ func (h *Handler) Register(api huma.API) {
 		Description:   "Ends the caller's session at once: its refresh token dies and the access token used for this call is refused from now on.",
 		DefaultStatus: http.StatusNoContent,
 	}), h.logout)
-	huma.Register(g, h.guard.User(api, huma.Operation{
+	server.Register(g, h.guard.User(api, huma.Operation{
 		OperationID:   "logout-all",
 		Method:        http.MethodPost,
 		Path:          "/auth/logout-all",
@@ -97,14 +97,14 @@ func (h *Handler) Register(api huma.API) {
 		Description:   "Ends every session of the caller, on every device.",
 		DefaultStatus: http.StatusNoContent,
 	}), h.logoutAll)
-	huma.Register(g, h.guard.User(api, huma.Operation{
+	server.Register(g, h.guard.User(api, huma.Operation{
 		OperationID: "list-sessions",
 		Method:      http.MethodGet,
 		Path:        "/auth/sessions",
 		Summary:     "List my sessions",
 		Description: "The caller's active sessions, most recently used first, with the one of this request marked `current`.",
 	}), h.listSessions)
-	huma.Register(g, h.guard.User(api, huma.Operation{
+	server.Register(g, h.guard.User(api, huma.Operation{
 		OperationID:   "end-session",
 		Method:        http.MethodDelete,
 		Path:          "/auth/sessions/{id}",
@@ -118,8 +118,8 @@ func (h *Handler) Register(api huma.API) {
 type signupInput struct {
 	Body struct {
 		Email    string `json:"email" maxLength:"254" example:"ada@example.com" doc:"Stored lower-case."`
-		Password string `json:"password" maxLength:"72" example:"correct horse battery staple" doc:"8–72 bytes; not one of the 10,000 most common passwords."`
-		Nickname string `json:"nickname" maxLength:"60" example:"ada" doc:"2–30 characters, unique."`
+		Password string `json:"password" format:"password" maxLength:"72" example:"correct horse battery staple" doc:"8–72 bytes; not one of the 10,000 most common passwords."`
+		Nickname string `json:"nickname" maxLength:"60" example:"ada" doc:"2–30 characters, trimmed, single line, unique regardless of case."`
 	}
 }
 
@@ -152,7 +152,7 @@ type loginInput struct {
 	UserAgent string `header:"User-Agent"`
 	Body      struct {
 		Email    string `json:"email" maxLength:"254" example:"ada@example.com"`
-		Password string `json:"password" maxLength:"1024" example:"correct horse battery staple"`
+		Password string `json:"password" format:"password" maxLength:"1024" example:"correct horse battery staple"`
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/reelview/reelview/app/server"
+	"github.com/reelview/reelview/app/textin"
 	"github.com/reelview/reelview/config"
 	"github.com/reelview/reelview/ent"
 	"github.com/reelview/reelview/ent/user"
@@ -63,7 +64,7 @@ func (s *Service) Signup(ctx context.Context, in Signup) (User, error) {
 	} else if taken {
 		return User{}, ErrEmailTaken
 	}
-	if taken, err := s.db.User.Query().Where(user.Nickname(nick)).Exist(ctx); err != nil {
+	if taken, err := s.db.User.Query().Where(user.NicknameKey(textin.Fold(nick))).Exist(ctx); err != nil {
 		return User{}, fmt.Errorf("auth: signup: %w", err)
 	} else if taken {
 		return User{}, ErrNicknameTaken
@@ -234,7 +235,7 @@ func (s *Service) EnsureAdmin(ctx context.Context, c config.Auth) error {
 			return err
 		}
 		nick := "admin"
-		if n, _ := s.db.User.Query().Where(user.Nickname(nick)).Count(ctx); n > 0 {
+		if n, _ := s.db.User.Query().Where(user.NicknameKey(textin.Fold(nick))).Count(ctx); n > 0 {
 			nick = "admin-" + randomID(3)
 		}
 		_, err = s.db.User.Create().SetEmail(email).SetNickname(nick).SetPasswordHash(hash).

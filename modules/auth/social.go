@@ -1,6 +1,8 @@
 package auth
 
 import (
+	"golang.org/x/text/unicode/norm"
+
 	"context"
 	"errors"
 	"fmt"
@@ -15,6 +17,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/reelview/reelview/app/apperr"
+	"github.com/reelview/reelview/app/textin"
 	"github.com/reelview/reelview/config"
 	"github.com/reelview/reelview/ent"
 	"github.com/reelview/reelview/ent/user"
@@ -209,7 +212,7 @@ var nickUnsafe = regexp.MustCompile(`[^\p{L}\p{N}_.-]+`)
 // freeNickname derives a nickname from the token's name or email and makes
 // it unique with a short suffix when needed.
 func (s *Service) freeNickname(ctx context.Context, c *IdentityClaims) (string, error) {
-	base := nickUnsafe.ReplaceAllString(strings.TrimSpace(c.Name), "")
+	base := nickUnsafe.ReplaceAllString(norm.NFC.String(strings.TrimSpace(c.Name)), "")
 	if len([]rune(base)) < 2 {
 		local, _, _ := strings.Cut(c.Email, "@")
 		base = nickUnsafe.ReplaceAllString(local, "")
@@ -222,7 +225,7 @@ func (s *Service) freeNickname(ctx context.Context, c *IdentityClaims) (string, 
 	}
 	nick := base
 	for range 5 {
-		taken, err := s.db.User.Query().Where(user.Nickname(nick)).Exist(ctx)
+		taken, err := s.db.User.Query().Where(user.NicknameKey(textin.Fold(nick))).Exist(ctx)
 		if err != nil {
 			return "", fmt.Errorf("auth: social login: %w", err)
 		}

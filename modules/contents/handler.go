@@ -37,7 +37,7 @@ func notModified() map[string]*huma.Response {
 // Register implements server.Routes.
 func (h *Handler) Register(api huma.API) {
 	c := server.Group(api, "Contents")
-	huma.Register(c, h.guard.Optional(api, huma.Operation{
+	server.Register(c, h.guard.Optional(api, huma.Operation{
 		OperationID: "list-contents",
 		Method:      http.MethodGet,
 		Path:        "/contents",
@@ -45,7 +45,7 @@ func (h *Handler) Register(api huma.API) {
 		Responses:   notModified(),
 		Description: "Lists live contents. `q` matches a case-insensitive substring of the title or original title (any script; `%` and `_` match themselves). `genre` may repeat (`genre=18&genre=35`): contents must have all of them. `year_from`/`year_to` bound the release year, `min_rating` the average rating. Sorts by `sort` (default popularity) in `order` (default desc, asc for title); ties are ordered by id so pages never overlap. Signed-in callers also get `bookmarked` and `my_rating`. Answers carry an ETag; send it back in If-None-Match to get 304 when nothing changed.",
 	}), h.list)
-	huma.Register(c, h.guard.Optional(api, huma.Operation{
+	server.Register(c, h.guard.Optional(api, huma.Operation{
 		OperationID: "get-content",
 		Method:      http.MethodGet,
 		Path:        "/contents/{id}",
@@ -54,7 +54,7 @@ func (h *Handler) Register(api huma.API) {
 		Description: "A live content with its genres, rating aggregates (avg_rating with one decimal, rating_count, a 1–10 histogram), review_count, bookmark_count, TMDB id and image URLs. Signed-in callers also get `bookmarked` and `my_rating`. Unknown and deleted ids are 404. Answers carry an ETag (304 on If-None-Match).",
 		Errors:      []int{http.StatusNotFound},
 	}), h.get)
-	huma.Register(c, h.guard.Admin(api, huma.Operation{
+	server.Register(c, h.guard.Admin(api, huma.Operation{
 		OperationID:   "create-content",
 		Method:        http.MethodPost,
 		Path:          "/contents",
@@ -63,7 +63,7 @@ func (h *Handler) Register(api huma.API) {
 		DefaultStatus: http.StatusCreated,
 		Errors:        []int{http.StatusConflict},
 	}), h.create)
-	huma.Register(c, h.guard.Admin(api, huma.Operation{
+	server.Register(c, h.guard.Admin(api, huma.Operation{
 		OperationID: "update-content",
 		Method:      http.MethodPatch,
 		Path:        "/contents/{id}",
@@ -71,7 +71,7 @@ func (h *Handler) Register(api huma.API) {
 		Description: "Changes the given fields; `genre_ids` replaces the genres; an empty `release_date` clears it. The type cannot change. Admins only.",
 		Errors:      []int{http.StatusNotFound, http.StatusConflict},
 	}), h.update)
-	huma.Register(c, h.guard.Admin(api, huma.Operation{
+	server.Register(c, h.guard.Admin(api, huma.Operation{
 		OperationID:   "delete-content",
 		Method:        http.MethodDelete,
 		Path:          "/contents/{id}",
@@ -82,7 +82,7 @@ func (h *Handler) Register(api huma.API) {
 	}), h.delete)
 
 	b := server.Group(api, "Bookmarks")
-	huma.Register(b, h.guard.User(api, huma.Operation{
+	server.Register(b, h.guard.User(api, huma.Operation{
 		OperationID:   "bookmark-content",
 		Method:        http.MethodPut,
 		Path:          "/contents/{id}/bookmark",
@@ -91,7 +91,7 @@ func (h *Handler) Register(api huma.API) {
 		DefaultStatus: http.StatusNoContent,
 		Errors:        []int{http.StatusNotFound},
 	}), h.bookmark)
-	huma.Register(b, h.guard.User(api, huma.Operation{
+	server.Register(b, h.guard.User(api, huma.Operation{
 		OperationID:   "unbookmark-content",
 		Method:        http.MethodDelete,
 		Path:          "/contents/{id}/bookmark",
@@ -100,7 +100,7 @@ func (h *Handler) Register(api huma.API) {
 		DefaultStatus: http.StatusNoContent,
 		Errors:        []int{http.StatusNotFound},
 	}), h.unbookmark)
-	huma.Register(b, h.guard.User(api, huma.Operation{
+	server.Register(b, h.guard.User(api, huma.Operation{
 		OperationID: "list-my-bookmarks",
 		Method:      http.MethodGet,
 		Path:        "/users/me/bookmarks",
@@ -109,14 +109,14 @@ func (h *Handler) Register(api huma.API) {
 	}), h.bookmarks)
 
 	g := server.Group(api, "Genres")
-	huma.Register(g, huma.Operation{
+	server.Register(g, huma.Operation{
 		OperationID: "list-genres",
 		Method:      http.MethodGet,
 		Path:        "/genres",
 		Summary:     "List genres",
 		Description: "All movie and TV genres of the catalog, ordered by type then name. Filter with `type`.",
 	}, h.listGenres)
-	huma.Register(g, h.guard.Admin(api, huma.Operation{
+	server.Register(g, h.guard.Admin(api, huma.Operation{
 		OperationID:   "create-genre",
 		Method:        http.MethodPost,
 		Path:          "/genres",
@@ -125,7 +125,7 @@ func (h *Handler) Register(api huma.API) {
 		DefaultStatus: http.StatusCreated,
 		Errors:        []int{http.StatusConflict},
 	}), h.createGenre)
-	huma.Register(g, h.guard.Admin(api, huma.Operation{
+	server.Register(g, h.guard.Admin(api, huma.Operation{
 		OperationID: "update-genre",
 		Method:      http.MethodPatch,
 		Path:        "/genres/{id}",
@@ -133,7 +133,7 @@ func (h *Handler) Register(api huma.API) {
 		Description: "Renames a genre and/or maps it to a TMDB genre id (0 removes the mapping). Admins only.",
 		Errors:      []int{http.StatusNotFound, http.StatusConflict},
 	}), h.updateGenre)
-	huma.Register(g, h.guard.Admin(api, huma.Operation{
+	server.Register(g, h.guard.Admin(api, huma.Operation{
 		OperationID:   "delete-genre",
 		Method:        http.MethodDelete,
 		Path:          "/genres/{id}",
@@ -245,7 +245,7 @@ func (h *Handler) get(ctx context.Context, in *getInput) (*detailOutput, error) 
 type ContentFields struct {
 	Title            *string  `json:"title,omitempty" maxLength:"300" example:"Fight Club"`
 	OriginalTitle    *string  `json:"original_title,omitempty" maxLength:"300" example:"Fight Club"`
-	Overview         *string  `json:"overview,omitempty" maxLength:"20000" example:"A ticking-time-bomb insomniac and a slippery soap salesman…"`
+	Overview         *string  `json:"overview,omitempty" text:"multiline" maxLength:"20000" example:"A ticking-time-bomb insomniac and a slippery soap salesman…"`
 	ReleaseDate      *string  `json:"release_date,omitempty" maxLength:"10" example:"1999-10-15" doc:"YYYY-MM-DD; empty to clear."`
 	RuntimeMinutes   *int     `json:"runtime_minutes,omitempty" minimum:"0" maximum:"100000" example:"139"`
 	OriginalLanguage *string  `json:"original_language,omitempty" maxLength:"16" example:"en"`

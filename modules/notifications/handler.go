@@ -25,28 +25,28 @@ func NewHandler(d *Devices, i *Inbox, g *auth.Guard) *Handler {
 // Register implements server.Routes.
 func (h *Handler) Register(api huma.API) {
 	g := server.Group(api, "Devices")
-	huma.Register(g, h.guard.User(api, huma.Operation{
+	server.Register(g, h.guard.User(api, huma.Operation{
 		OperationID: "register-device", Method: http.MethodPost, Path: "/users/me/devices",
 		Summary:     "Register a push device",
 		Description: "Registers the FCM registration token of one of the caller's devices. Idempotent; a token registered by another account moves to the caller (the phone changed hands). Each account keeps at most FCM_MAX_DEVICES devices (10 by default): registering one more drops the least recently seen.",
 	}), h.register)
-	huma.Register(g, h.guard.User(api, huma.Operation{
+	server.Register(g, h.guard.User(api, huma.Operation{
 		OperationID: "list-devices", Method: http.MethodGet, Path: "/users/me/devices",
 		Summary:     "My push devices",
 		Description: "The caller's registered devices, most recently seen first. Tokens are not echoed, only their last characters.",
 	}), h.list)
 	n := server.Group(api, "Notifications")
-	huma.Register(n, h.guard.User(api, huma.Operation{
+	server.Register(n, h.guard.User(api, huma.Operation{
 		OperationID: "list-notifications", Method: http.MethodGet, Path: "/users/me/notifications",
 		Summary:     "My notifications",
 		Description: "The caller's in-app notifications (likes and comments on their reviews), newest first, by keyset cursor (`cursor` from `next_cursor`), with the number of unread ones. A like, unlike and like again by the same person within a day notifies once.",
 	}), h.listNotifications)
-	huma.Register(n, h.guard.User(api, huma.Operation{
+	server.Register(n, h.guard.User(api, huma.Operation{
 		OperationID: "mark-notifications-read", Method: http.MethodPost, Path: "/users/me/notifications/read",
 		Summary:     "Mark notifications read",
 		Description: "Marks the given notifications of the caller read, or all of them when `ids` is empty or absent. Ids of other accounts' notifications change nothing. Answers the unread count after.",
 	}), h.markRead)
-	huma.Register(g, h.guard.User(api, huma.Operation{
+	server.Register(g, h.guard.User(api, huma.Operation{
 		OperationID: "forget-device", Method: http.MethodDelete, Path: "/users/me/devices/{token}",
 		Summary:       "Forget a push device",
 		Description:   "Stops pushes to one of the caller's devices (e.g. on sign-out). A token of another account answers 404, like an unknown one.",

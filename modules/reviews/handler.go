@@ -32,52 +32,52 @@ const listDoc = " Lists take `page` and `size` and answer `{items, page, size, t
 func (h *Handler) Register(api huma.API) {
 	g := server.Group(api, "Reviews")
 	// Static paths before /reviews/{id}: the router tries routes in order.
-	huma.Register(g, h.guard.Optional(api, huma.Operation{
+	server.Register(g, h.guard.Optional(api, huma.Operation{
 		OperationID: "list-latest-reviews", Method: http.MethodGet, Path: "/reviews/latest",
 		Summary:     "Latest reviews",
 		Description: "The newest visible reviews across the catalog." + listDoc,
 	}), h.latest)
-	huma.Register(g, h.guard.Optional(api, huma.Operation{
+	server.Register(g, h.guard.Optional(api, huma.Operation{
 		OperationID: "list-popular-reviews", Method: http.MethodGet, Path: "/reviews/popular",
 		Summary:     "Popular reviews",
 		Description: "Visible reviews written in the last `days` days (default 7), most liked first." + listDoc,
 	}), h.popular)
-	huma.Register(g, h.guard.User(api, huma.Operation{
+	server.Register(g, h.guard.User(api, huma.Operation{
 		OperationID: "create-review", Method: http.MethodPost, Path: "/contents/{id}/reviews",
 		Summary:       "Review a content",
 		Description:   "Rates (1–10) and optionally reviews a content; one review per user and content (a second is 409, also under concurrent requests). The content's rating aggregates change in the same transaction.",
 		DefaultStatus: http.StatusCreated,
 		Errors:        []int{http.StatusNotFound, http.StatusConflict},
 	}), h.create)
-	huma.Register(g, h.guard.Optional(api, huma.Operation{
+	server.Register(g, h.guard.Optional(api, huma.Operation{
 		OperationID: "list-content-reviews", Method: http.MethodGet, Path: "/contents/{id}/reviews",
 		Summary:     "Reviews of a content",
 		Description: "Visible reviews of a content, sorted `latest` (default), `likes` or `rating`, ties by id." + listDoc,
 		Errors:      []int{http.StatusNotFound},
 	}), h.contentReviews)
-	huma.Register(g, h.guard.User(api, huma.Operation{
+	server.Register(g, h.guard.User(api, huma.Operation{
 		OperationID: "list-my-reviews", Method: http.MethodGet, Path: "/users/me/reviews",
 		Summary:     "My reviews",
 		Description: "The caller's reviews, newest first, including hidden ones." + listDoc,
 	}), h.myReviews)
-	huma.Register(g, h.guard.Optional(api, huma.Operation{
+	server.Register(g, h.guard.Optional(api, huma.Operation{
 		OperationID: "list-user-reviews", Method: http.MethodGet, Path: "/users/{id}/reviews",
 		Summary:     "A user's reviews",
 		Description: "A user's visible reviews, newest first." + listDoc,
 	}), h.userReviews)
-	huma.Register(g, h.guard.Optional(api, huma.Operation{
+	server.Register(g, h.guard.Optional(api, huma.Operation{
 		OperationID: "get-review", Method: http.MethodGet, Path: "/reviews/{id}",
 		Summary:     "One review",
 		Description: "A review. Hidden reviews exist only for their author and admins; reviews of deleted contents are 404.",
 		Errors:      []int{http.StatusNotFound},
 	}), h.get)
-	huma.Register(g, h.guard.User(api, huma.Operation{
+	server.Register(g, h.guard.User(api, huma.Operation{
 		OperationID: "update-review", Method: http.MethodPatch, Path: "/reviews/{id}",
 		Summary:     "Edit my review",
 		Description: "Changes rating, body or spoiler of the caller's own review (others: 403). A new rating moves the content's aggregates in the same transaction.",
 		Errors:      []int{http.StatusNotFound},
 	}), h.update)
-	huma.Register(g, h.guard.User(api, huma.Operation{
+	server.Register(g, h.guard.User(api, huma.Operation{
 		OperationID: "delete-review", Method: http.MethodDelete, Path: "/reviews/{id}",
 		Summary:       "Delete a review",
 		Description:   "Deletes a review (its author or an admin; soft delete) and takes it out of the content's aggregates.",
@@ -86,33 +86,33 @@ func (h *Handler) Register(api huma.API) {
 	}), h.delete)
 
 	c := server.Group(api, "Community")
-	huma.Register(c, h.guard.User(api, huma.Operation{
+	server.Register(c, h.guard.User(api, huma.Operation{
 		OperationID: "like-review", Method: http.MethodPut, Path: "/reviews/{id}/like",
 		Summary: "Like a review", Description: "Likes a review; idempotent. Liking one's own review is 403.",
 		DefaultStatus: http.StatusNoContent, Errors: []int{http.StatusNotFound},
 	}), h.like)
-	huma.Register(c, h.guard.User(api, huma.Operation{
+	server.Register(c, h.guard.User(api, huma.Operation{
 		OperationID: "unlike-review", Method: http.MethodDelete, Path: "/reviews/{id}/like",
 		Summary: "Unlike a review", Description: "Removes the caller's like; idempotent.",
 		DefaultStatus: http.StatusNoContent, Errors: []int{http.StatusNotFound},
 	}), h.unlike)
-	huma.Register(c, h.guard.Optional(api, huma.Operation{
+	server.Register(c, h.guard.Optional(api, huma.Operation{
 		OperationID: "list-comments", Method: http.MethodGet, Path: "/reviews/{id}/comments",
 		Summary:     "Comments of a review",
 		Description: "A review's comments, oldest first. Takes `page`/`size` or a `cursor` (empty for the first page) like review lists.",
 		Errors:      []int{http.StatusNotFound},
 	}), h.comments)
-	huma.Register(c, h.guard.User(api, huma.Operation{
+	server.Register(c, h.guard.User(api, huma.Operation{
 		OperationID: "create-comment", Method: http.MethodPost, Path: "/reviews/{id}/comments",
 		Summary: "Comment on a review", Description: "Adds a comment of 1–2,000 characters.",
 		DefaultStatus: http.StatusCreated, Errors: []int{http.StatusNotFound},
 	}), h.addComment)
-	huma.Register(c, h.guard.User(api, huma.Operation{
+	server.Register(c, h.guard.User(api, huma.Operation{
 		OperationID: "delete-comment", Method: http.MethodDelete, Path: "/comments/{id}",
 		Summary: "Delete a comment", Description: "Deletes a comment (its author or an admin; soft delete).",
 		DefaultStatus: http.StatusNoContent, Errors: []int{http.StatusNotFound},
 	}), h.deleteComment)
-	huma.Register(c, h.guard.User(api, huma.Operation{
+	server.Register(c, h.guard.User(api, huma.Operation{
 		OperationID: "report-review", Method: http.MethodPost, Path: "/reviews/{id}/reports",
 		Summary: "Report a review",
 		Description: "Reports a review to the moderators, once per user (again: 409). One's own review cannot be reported (403). " +
@@ -122,12 +122,12 @@ func (h *Handler) Register(api huma.API) {
 	}), h.report)
 
 	a := server.Group(api, "Admin: moderation")
-	huma.Register(a, h.guard.Admin(api, huma.Operation{
+	server.Register(a, h.guard.Admin(api, huma.Operation{
 		OperationID: "admin-list-reports", Method: http.MethodGet, Path: "/admin/reports",
 		Summary:     "Open reports",
 		Description: "Reviews with open reports, most reported first, with their reasons. Admins only.",
 	}), h.reports)
-	huma.Register(a, h.guard.Admin(api, huma.Operation{
+	server.Register(a, h.guard.Admin(api, huma.Operation{
 		OperationID: "admin-set-review-visibility", Method: http.MethodPatch, Path: "/admin/reviews/{id}/visibility",
 		Summary:     "Hide or unhide a review",
 		Description: "A hidden review is visible only to its author and admins and leaves every list, feed and aggregate; unhiding brings it back. Hiding resolves its open reports. Admins only.",
@@ -198,7 +198,7 @@ func (h *Handler) myReviews(ctx context.Context, in *myReviewsInput) (*listOutpu
 
 type reviewBody struct {
 	Rating  *int    `json:"rating,omitempty" minimum:"1" maximum:"10" example:"9" doc:"1–10 (clients show 0.5–5 stars)."`
-	Body    *string `json:"body,omitempty" maxLength:"10000" example:"The twist still lands."`
+	Body    *string `json:"body,omitempty" text:"multiline" maxLength:"10000" example:"The twist still lands."`
 	Spoiler *bool   `json:"spoiler,omitempty" example:"false"`
 }
 
@@ -206,7 +206,7 @@ type createReviewInput struct {
 	ID   int `path:"id" minimum:"1" example:"550"`
 	Body struct {
 		Rating  int     `json:"rating" minimum:"1" maximum:"10" example:"9" doc:"1–10 (clients show 0.5–5 stars)."`
-		Body    *string `json:"body,omitempty" maxLength:"10000" example:"The twist still lands."`
+		Body    *string `json:"body,omitempty" text:"multiline" maxLength:"10000" example:"The twist still lands."`
 		Spoiler *bool   `json:"spoiler,omitempty" example:"false"`
 	}
 }
@@ -277,7 +277,7 @@ func (h *Handler) comments(ctx context.Context, in *commentsInput) (*commentsOut
 type addCommentInput struct {
 	ID   int `path:"id" minimum:"1" example:"7"`
 	Body struct {
-		Body string `json:"body" minLength:"1" maxLength:"2000" example:"Agreed, the ending is perfect."`
+		Body string `json:"body" text:"multiline" minLength:"1" maxLength:"2000" example:"Agreed, the ending is perfect."`
 	}
 }
 

@@ -26,32 +26,32 @@ func NewHandler(svc *Service, syncs *Syncs, g *auth.Guard) *Handler {
 func (h *Handler) Register(api huma.API) {
 	g := server.Group(api, "TMDB")
 	upstream := []int{http.StatusBadGateway, http.StatusGatewayTimeout}
-	huma.Register(g, h.guard.User(api, huma.Operation{
+	server.Register(g, h.guard.User(api, huma.Operation{
 		OperationID: "search-tmdb", Method: http.MethodGet, Path: "/tmdb/search",
 		Summary:     "Search TMDB",
 		Description: "Searches The Movie Database for titles of a type. Each result says whether it is already in the catalog (`in_catalog`, `content_id`). Answers are cached. 503 when the server has no TMDB credentials; 502/504 when TMDB fails.",
 		Errors:      upstream,
 	}), h.search)
 	a := server.Group(api, "Admin: TMDB")
-	huma.Register(a, h.guard.Admin(api, huma.Operation{
+	server.Register(a, h.guard.Admin(api, huma.Operation{
 		OperationID: "admin-import-tmdb", Method: http.MethodPost, Path: "/admin/tmdb/import",
 		Summary:     "Import a TMDB title",
 		Description: "Imports (or refreshes) one movie or TV show with its genres. Idempotent by (type, tmdb_id): importing twice updates the same content; a deleted content is restored. Admins only.",
 		Errors:      append([]int{http.StatusNotFound}, upstream...),
 	}), h.importTitle)
-	huma.Register(a, h.guard.Admin(api, huma.Operation{
+	server.Register(a, h.guard.Admin(api, huma.Operation{
 		OperationID: "admin-sync-tmdb", Method: http.MethodPost, Path: "/admin/tmdb/sync",
 		Summary:       "Queue a sync of a TMDB list",
 		Description:   "Queues a background job that imports every title of the first `pages` pages (20 titles each) of a TMDB list, and answers 202 with its id at once. While the same sync is queued or running, queueing it again returns that job (`duplicate: true`). `now_playing` exists for movies only. Follow it with GET /admin/tmdb/sync/{job_id}. Admins only.",
 		DefaultStatus: http.StatusAccepted,
 	}), h.queueSync)
-	huma.Register(a, h.guard.Admin(api, huma.Operation{
+	server.Register(a, h.guard.Admin(api, huma.Operation{
 		OperationID: "admin-get-tmdb-sync", Method: http.MethodGet, Path: "/admin/tmdb/sync/{job_id}",
 		Summary:     "State of a sync",
 		Description: "The state of a sync job (queued, running, retrying, completed, discarded) with its progress: pages done of the total, titles imported, updated and failed, and the last errors. Admins only.",
 		Errors:      []int{http.StatusNotFound},
 	}), h.syncStatus)
-	huma.Register(a, h.guard.Admin(api, huma.Operation{
+	server.Register(a, h.guard.Admin(api, huma.Operation{
 		OperationID: "admin-sync-tmdb-genres", Method: http.MethodPost, Path: "/admin/tmdb/genres/sync",
 		Summary:     "Sync genres from TMDB",
 		Description: "Creates or maps a local genre for every TMDB movie and TV genre. Admins only.",

@@ -23,14 +23,14 @@ func NewHandler(svc *Service, g *auth.Guard) *Handler { return &Handler{svc: svc
 // Register implements server.Routes.
 func (h *Handler) Register(api huma.API) {
 	g := server.Group(api, "Users")
-	huma.Register(g, h.guard.User(api, huma.Operation{
+	server.Register(g, h.guard.User(api, huma.Operation{
 		OperationID: "get-me",
 		Method:      http.MethodGet,
 		Path:        "/users/me",
 		Summary:     "My account",
 		Description: "The caller's own account, including email, role and status.",
 	}), h.me)
-	huma.Register(g, h.guard.User(api, huma.Operation{
+	server.Register(g, h.guard.User(api, huma.Operation{
 		OperationID: "update-me",
 		Method:      http.MethodPatch,
 		Path:        "/users/me",
@@ -38,7 +38,7 @@ func (h *Handler) Register(api huma.API) {
 		Description: "Changes nickname, bio, avatar_url or push_enabled; fields left out stay as they are. Email, role and status cannot be changed here: any other field is refused with 400 VALIDATION_FAILED and nothing changes.",
 		Errors:      []int{http.StatusConflict},
 	}), h.updateMe)
-	huma.Register(g, h.guard.User(api, huma.Operation{
+	server.Register(g, h.guard.User(api, huma.Operation{
 		OperationID:   "change-password",
 		Method:        http.MethodPut,
 		Path:          "/users/me/password",
@@ -46,7 +46,7 @@ func (h *Handler) Register(api huma.API) {
 		Description:   "Replaces the password after checking the current one. Every other session of the account ends; this one stays signed in.",
 		DefaultStatus: http.StatusNoContent,
 	}), h.changePassword)
-	huma.Register(g, h.guard.User(api, huma.Operation{
+	server.Register(g, h.guard.User(api, huma.Operation{
 		OperationID:   "delete-me",
 		Method:        http.MethodDelete,
 		Path:          "/users/me",
@@ -54,7 +54,7 @@ func (h *Handler) Register(api huma.API) {
 		Description:   "Deletes the caller's account (soft delete) and ends all its sessions. The email and nickname become free for new accounts.",
 		DefaultStatus: http.StatusNoContent,
 	}), h.deleteMe)
-	huma.Register(g, huma.Operation{
+	server.Register(g, huma.Operation{
 		OperationID: "get-user",
 		Method:      http.MethodGet,
 		Path:        "/users/{id}",
@@ -64,14 +64,14 @@ func (h *Handler) Register(api huma.API) {
 	}, h.profile)
 
 	a := server.Group(api, "Admin: users")
-	huma.Register(a, h.guard.Admin(api, huma.Operation{
+	server.Register(a, h.guard.Admin(api, huma.Operation{
 		OperationID: "admin-list-users",
 		Method:      http.MethodGet,
 		Path:        "/admin/users",
 		Summary:     "Search users",
 		Description: "Searches accounts by a case-insensitive substring of email or nickname (`q`), filters by role and status, sorts and paginates. Admins only.",
 	}), h.list)
-	huma.Register(a, h.guard.Admin(api, huma.Operation{
+	server.Register(a, h.guard.Admin(api, huma.Operation{
 		OperationID: "admin-set-user-status",
 		Method:      http.MethodPatch,
 		Path:        "/admin/users/{id}/status",
@@ -79,7 +79,7 @@ func (h *Handler) Register(api huma.API) {
 		Description: "Sets ACTIVE or BLOCKED. A blocked user's sessions end at once: their tokens are refused from the next request and they cannot sign in. Admins cannot block themselves.",
 		Errors:      []int{http.StatusNotFound},
 	}), h.setStatus)
-	huma.Register(a, h.guard.Admin(api, huma.Operation{
+	server.Register(a, h.guard.Admin(api, huma.Operation{
 		OperationID: "admin-set-user-role",
 		Method:      http.MethodPatch,
 		Path:        "/admin/users/{id}/role",
@@ -87,7 +87,7 @@ func (h *Handler) Register(api huma.API) {
 		Description: "Sets USER or ADMIN. The user's sessions end, so the new role applies from their next request after signing in again. Admins cannot demote themselves.",
 		Errors:      []int{http.StatusNotFound},
 	}), h.setRole)
-	huma.Register(a, h.guard.Admin(api, huma.Operation{
+	server.Register(a, h.guard.Admin(api, huma.Operation{
 		OperationID:   "admin-delete-user",
 		Method:        http.MethodDelete,
 		Path:          "/admin/users/{id}",
@@ -115,8 +115,8 @@ func (h *Handler) me(ctx context.Context, _ *struct{}) (*userOutput, error) {
 
 type updateMeInput struct {
 	Body struct {
-		Nickname    *string `json:"nickname,omitempty" maxLength:"60" example:"ada" doc:"2–30 characters, unique."`
-		Bio         *string `json:"bio,omitempty" maxLength:"500" example:"Sci-fi and slow cinema."`
+		Nickname    *string `json:"nickname,omitempty" maxLength:"60" example:"ada" doc:"2–30 characters, trimmed, single line, unique regardless of case."`
+		Bio         *string `json:"bio,omitempty" text:"multiline" maxLength:"500" example:"Sci-fi and slow cinema."`
 		AvatarURL   *string `json:"avatar_url,omitempty" maxLength:"2048" example:"https://cdn.example.com/ada.png" doc:"An https URL, or empty to remove. The server never fetches it."`
 		PushEnabled *bool   `json:"push_enabled,omitempty" example:"true" doc:"Receive push notifications."`
 	}
@@ -133,8 +133,8 @@ func (h *Handler) updateMe(ctx context.Context, in *updateMeInput) (*userOutput,
 
 type passwordInput struct {
 	Body struct {
-		CurrentPassword string `json:"current_password" maxLength:"1024" example:"correct horse battery staple"`
-		NewPassword     string `json:"new_password" maxLength:"72" example:"another long passphrase" doc:"8–72 bytes; not one of the 10,000 most common passwords."`
+		CurrentPassword string `json:"current_password" format:"password" maxLength:"1024" example:"correct horse battery staple"`
+		NewPassword     string `json:"new_password" format:"password" maxLength:"72" example:"another long passphrase" doc:"8–72 bytes; not one of the 10,000 most common passwords."`
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/reelview/reelview/app/apperr"
 	"github.com/reelview/reelview/app/server"
+	"github.com/reelview/reelview/app/textin"
 	"github.com/reelview/reelview/ent"
 	"github.com/reelview/reelview/ent/content"
 	"github.com/reelview/reelview/ent/review"
@@ -65,7 +66,7 @@ func (s *Service) UpdateMe(ctx context.Context, id int, p Patch) (auth.User, err
 		if err != nil {
 			return auth.User{}, err
 		}
-		taken, err := s.db.User.Query().Where(user.Nickname(nick), user.IDNEQ(id)).Exist(ctx)
+		taken, err := s.db.User.Query().Where(user.NicknameKey(textin.Fold(nick)), user.IDNEQ(id)).Exist(ctx)
 		if err != nil {
 			return auth.User{}, fmt.Errorf("users: update: %w", err)
 		}

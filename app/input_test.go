@@ -1,0 +1,161 @@
+package main
+
+// The input rules (README "Input rules"), over the whole application, on
+// the embedded backends and on PostgreSQL + Redis: each broken rule is a 400
+// with its code, and nothing changes in the database.
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/reelview/reelview/app/apptest"
+	"github.com/reelview/reelview/app/server"
+)
+
+// TestEveryOperationAppliesInputRules: every /api/v1 operation was
+// registered with server.Register, so its strings go through package textin.
+func TestEveryOperationAppliesInputRules(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	for path, item := range srv.API.OpenAPI().Paths {
+		for _, op := range []*huma.Operation{item.Get, item.Post, item.Put, item.Patch, item.Delete} {
+			if op != nil && strings.HasPrefix(path, server.APIPrefix+"/") && op.Metadata[server.InputRulesKey] != true {
+				t.Errorf("%s %s is registered with huma.Register: use server.Register", op.Method, path)
+			}
+		}
+	}
+}
+
+// TestMalformedJSONRefused: duplicate keys, deep nesting, huge numbers,
+// trailing data are 400 BAD_REQUEST; wrong types 400 VALIDATION_FAILED.
+func TestMalformedJSONRefused(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	path := fmt.Sprintf("/api/v1/reviews/%d", w.review)
+	tests := []struct{ name, body, code string }{
+		{"duplicate key", `{"rating":1,"rating":2}`, "BAD_REQUEST"},
+		{"duplicate nested key", `{"body":"x","spoiler":true,"body":"y"}`, "BAD_REQUEST"},
+		{"deep nesting", `{"rating":` + strings.Repeat(`[`, 40) + strings.Repeat(`]`, 40) + `}`, "BAD_REQUEST"},
+		{"huge integer", `{"rating":123456789012345678901234567890}`, "BAD_REQUEST"},
+		{"integer past int64", `{"rating":9223372036854775808}`, "BAD_REQUEST"},
+		{"float overflow", `{"rating":1e400}`, "BAD_REQUEST"},
+		{"long number", `{"rating":1.` + strings.Repeat("0", 60) + `}`, "BAD_REQUEST"},
+		{"trailing value", `{"rating":2} {"rating":3}`, "BAD_REQUEST"},
+		{"wrong type", `{"rating":"2"}`, "VALIDATION_FAILED"},
+		{"fractional integer", `{"rating":2.5}`, "VALIDATION_FAILED"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			apptest.AssertError(t, w.do(t, "PATCH", path, w.alice.Access, tt.body), http.StatusBadRequest, tt.code)
+			r := w.a.DB.Ent.Review.GetX(context.Background(), w.review)
+			if r.Rating != 9 || r.Body != "Perfect organism." || r.Spoiler {
+				t.Errorf("review changed: %+v", r)
+			}
+		})
+	}
+	apptest.AssertStatus(t, w.do(t, "PATCH", path, w.alice.Access, `{"rating":8,"body":"1.5e2 \"quoted\""}`), http.StatusOK)
+}
+
+// TestTextRules: control characters, bounds in characters, NFC and trimming
+// on single-line and multi-line fields.
+func TestTextRules(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	ctx := context.Background()
+	db := w.a.DB.Ent
+	nickname := func() string { return db.User.GetX(ctx, w.alice.ID).Nickname }
+	bio := func() string { return db.User.GetX(ctx, w.alice.ID).Bio }
+	reviewBody := func() string { return db.Review.GetX(ctx, w.review).Body }
+	title := func() string { return db.Content.GetX(ctx, w.movie).Title }
+	movie := fmt.Sprintf("/api/v1/contents/%d", w.movie)
+	review := fmt.Sprintf("/api/v1/reviews/%d", w.review)
+
+	refused := []struct {
+		name, method, path, token, body, field string
+		unchanged                              func() string
+	}{
+		{"NUL in a nickname", "PATCH", "/api/v1/users/me", w.alice.Access, `{"nickname":"ad\u0000a"}`, "nickname", nickname},
+		{"newline in a nickname", "PATCH", "/api/v1/users/me", w.alice.Access, `{"nickname":"ad\na"}`, "nickname", nickname},
+		{"escape in a title", "PATCH", movie, w.admin.Access, `{"title":"\u001b[2JAlien"}`, "title", title},
+		{"blank title", "PATCH", movie, w.admin.Access, `{"title":"   "}`, "title", title},
+		{"301 characters of title", "PATCH", movie, w.admin.Access, `{"title":"` + strings.Repeat("é", 301) + `"}`, "title", title},
+		{"NUL in a review", "PATCH", review, w.alice.Access, `{"body":"fine\u0000"}`, "body", reviewBody},
+		{"bell in a review", "PATCH", review, w.alice.Access, `{"body":"ding\u0007"}`, "body", reviewBody},
+		{"C1 control in a bio", "PATCH", "/api/v1/users/me", w.alice.Access, `{"bio":"a\u0085b"}`, "bio", bio},
+		{"31 characters of nickname", "PATCH", "/api/v1/users/me", w.alice.Access, `{"nickname":"` + strings.Repeat("😀", 31) + `"}`, "nickname", nickname},
+	}
+	for _, tt := range refused {
+		t.Run(tt.name, func(t *testing.T) {
+			before := tt.unchanged()
+			b := apptest.AssertError(t, w.do(t, tt.method, tt.path, tt.token, tt.body), http.StatusBadRequest, "VALIDATION_FAILED")
+			if len(b.Details) != 1 || b.Details[0].Field != tt.field {
+				t.Errorf("details = %+v, want the field %s", b.Details, tt.field)
+			}
+			if after := tt.unchanged(); after != before {
+				t.Errorf("%s changed from %q to %q", tt.field, before, after)
+			}
+		})
+	}
+	t.Run("refused query parameter", func(t *testing.T) {
+		b := apptest.AssertError(t, w.do(t, "GET", "/api/v1/contents?q=ali%00en", "", ""), http.StatusBadRequest, "VALIDATION_FAILED")
+		if b.Details[0].Field != "q" {
+			t.Errorf("details = %+v", b.Details)
+		}
+	})
+
+	accepted := []struct {
+		name, method, path, token, body, want string
+		got                                   func() string
+	}{
+		{"nickname in NFC, trimmed", "PATCH", "/api/v1/users/me", w.alice.Access, `{"nickname":"  Re\u0301my  "}`, "Rémy", nickname},
+		{"30 emoji of nickname", "PATCH", "/api/v1/users/me", w.alice.Access, `{"nickname":"` + strings.Repeat("😀", 30) + `"}`, strings.Repeat("😀", 30), nickname},
+		{"300 emoji of title", "PATCH", movie, w.admin.Access, `{"title":"` + strings.Repeat("🎬", 300) + `"}`, strings.Repeat("🎬", 300), title},
+		{"lines and tabs in a review", "PATCH", review, w.alice.Access, `{"body":" One.\r\n\tTwo.\rThree. "}`, "One.\n\tTwo.\nThree.", reviewBody},
+		{"lines in a bio", "PATCH", "/api/v1/users/me", w.alice.Access, `{"bio":"Sci-fi.\nSlow cinema."}`, "Sci-fi.\nSlow cinema.", bio},
+	}
+	for _, tt := range accepted {
+		t.Run(tt.name, func(t *testing.T) {
+			res := w.do(t, tt.method, tt.path, tt.token, tt.body)
+			if res.Status != http.StatusOK {
+				t.Fatalf("status %d: %s", res.Status, res.Body)
+			}
+			if got := tt.got(); got != tt.want {
+				t.Errorf("stored %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestNamesCaseInsensitive: emails and nicknames are unique regardless of
+// case, at sign-up and when changing a nickname; login takes any case.
+func TestNamesCaseInsensitive(t *testing.T) {
+	t.Parallel()
+	a := apptest.New(t, featureModules)
+	ctx := context.Background()
+	signup := func(email, nick string) *apptest.Response {
+		return apptest.Do(t, a.App, "POST", "/api/v1/auth/signup", "",
+			fmt.Sprintf(`{"email":%q,"password":"correct horse battery","nickname":%q}`, email, nick))
+	}
+	apptest.AssertStatus(t, signup("Ada@Example.com", "Ada"), http.StatusCreated)
+	apptest.AssertError(t, signup("ada@example.com", "someone"), http.StatusConflict, "DUPLICATE_RESOURCE")
+	apptest.AssertError(t, signup("ada2@example.com", "aDA"), http.StatusConflict, "DUPLICATE_RESOURCE")
+	apptest.AssertError(t, signup("ada3@example.com", " ADA "), http.StatusConflict, "DUPLICATE_RESOURCE")
+	if n := a.DB.Ent.User.Query().CountX(ctx); n != 1 {
+		t.Fatalf("%d users, want 1", n)
+	}
+	access, _ := apptest.Login(t, a.App, "ADA@EXAMPLE.COM", "correct horse battery")
+
+	grace := apptest.SignUp(t, a.App)
+	res := apptest.Do(t, a.App, "PATCH", "/api/v1/users/me", grace.Access, `{"nickname":"aDa"}`)
+	apptest.AssertError(t, res, http.StatusConflict, "DUPLICATE_RESOURCE")
+	if got := a.DB.Ent.User.GetX(ctx, grace.ID).Nickname; got != grace.Nickname {
+		t.Errorf("grace's nickname changed to %q", got)
+	}
+	// One's own nickname may change case.
+	apptest.AssertStatus(t, apptest.Do(t, a.App, "PATCH", "/api/v1/users/me", access, `{"nickname":"ADA"}`), http.StatusOK)
+}

@@ -23,6 +23,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -39,6 +40,7 @@ type options struct {
 	concurrency int
 	out         string
 	bin         string
+	only        map[string]bool
 }
 
 func main() {
@@ -63,7 +65,14 @@ func main() {
 	fs.IntVar(&o.concurrency, "concurrency", 16, "concurrent connections (workers) of every scenario and baseline")
 	fs.StringVar(&o.out, "out", "", "output directory (default docs/bench, bench-results with --quick)")
 	fs.StringVar(&o.bin, "bin", "", "use this reelview binary instead of building ./app")
+	only := fs.String("only", "", "run only these scenarios, comma-separated ids (e.g. B2,S2); baselines are not added")
 	_ = fs.Parse(os.Args[1:])
+	if *only != "" {
+		o.only = map[string]bool{}
+		for id := range strings.SplitSeq(*only, ",") {
+			o.only[strings.TrimSpace(id)] = true
+		}
+	}
 	if o.duration == 0 {
 		o.duration = 15 * time.Second
 		if o.quick {

@@ -425,6 +425,9 @@ func runMain(ctx context.Context, o options) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
+		if o.only != nil && !o.only[sc.ID] {
+			continue
+		}
 		res := r.run(ctx, sc)
 		logf("%-4s %-40s %8.1f req/s  p50 %7.2f ms  p99 %8.2f ms  %d errors", res.ID, res.Name, res.RPS, res.P50, res.P99, res.Errors)
 		rep.Results = append(rep.Results, res)

@@ -87,8 +87,14 @@ func (s *Service) List(ctx context.Context, f Filter, viewer int) ([]ContentSumm
 	if f.Desc {
 		dir = sql.OrderDesc()
 	}
+	// NULLS LAST only where a NULL can be: on the NOT NULL sort keys it would
+	// keep PostgreSQL from walking their (key, id) index backwards.
+	opts := []sql.OrderTermOption{dir}
+	if f.Sort == "release_date" {
+		opts = append(opts, sql.OrderNullsLast())
+	}
 	rows, err := q.
-		Order(sortFields[f.Sort](dir, sql.OrderNullsLast()), content.ByID(dir)).
+		Order(sortFields[f.Sort](opts...), content.ByID(dir)).
 		WithGenres(func(gq *ent.GenreQuery) { gq.Order(ent.Asc(genre.FieldName)) }).
 		Offset(f.Offset()).Limit(f.Size).All(ctx)
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -59,10 +60,19 @@ func serverEnv(dbURL, redisURL, addr string) []string {
 	_, _ = rand.Read(secret)
 	return []string{
 		"APP_ENV=production", "DATABASE_URL=" + dbURL, "REDIS_URL=" + redisURL,
-		"REDIS_KEY_PREFIX=reelview-bench:", "HTTP_ADDR=" + addr, "JWT_SECRET=" + hex.EncodeToString(secret),
+		"REDIS_KEY_PREFIX=reelview-bench:" + dbName(dbURL) + ":", "HTTP_ADDR=" + addr, "JWT_SECRET=" + hex.EncodeToString(secret),
 		"DEMO_SEED=false", "BCRYPT_COST=" + strconv.Itoa(bcryptCost()),
 		"RATE_LIMIT_DEFAULT=1000000000/1s", "RATE_LIMIT_AUTH=1000000000/1s", "RATE_LIMIT_LOGIN_ACCOUNT=1000000000/1s",
 	}
+}
+
+// dbName is the database of a PostgreSQL URL: each bench database gets its
+// own Redis key prefix, so no cached answer outlives a switch of database.
+func dbName(u string) string {
+	if p, err := url.Parse(u); err == nil {
+		return strings.TrimPrefix(p.Path, "/")
+	}
+	return ""
 }
 
 // embeddedStartup starts the server in embedded mode twice on a fresh data

@@ -79,7 +79,7 @@ func (s *Service) List(ctx context.Context, f Filter, viewer int) ([]ContentSumm
 	if f.MinRating > 0 {
 		q = q.Where(content.AvgRatingGTE(f.MinRating))
 	}
-	total, err := q.Clone().Count(ctx)
+	total, err := s.total(ctx, f, q.Clone().Count)
 	if err != nil {
 		return nil, 0, fmt.Errorf("contents: count: %w", err)
 	}
@@ -310,6 +310,7 @@ func (s *Service) Create(ctx context.Context, in Input) (ContentDetail, error) {
 	if err != nil {
 		return ContentDetail{}, fmt.Errorf("contents: create: %w", err)
 	}
+	s.catalogChanged(ctx)
 	return s.Get(ctx, row.ID, 0)
 }
 
@@ -358,6 +359,7 @@ func (s *Service) Delete(ctx context.Context, id int) error {
 		return fmt.Errorf("contents: delete: %w", err)
 	}
 	s.cache.invalidate(ctx, id)
+	s.catalogChanged(ctx)
 	return nil
 }
 

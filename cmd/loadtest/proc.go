@@ -99,8 +99,8 @@ func freeAddr() (string, error) {
 
 // procStat is a process's resident set size and CPU time so far.
 type procStat struct {
-	RSS int64         // bytes
-	CPU time.Duration // user + system
+	RSS, Anon, File int64         // bytes: resident, of which anonymous and file-backed (the binary)
+	CPU             time.Duration // user + system
 }
 
 // clockTicks is USER_HZ, 100 on every Linux architecture Go supports.
@@ -112,13 +112,15 @@ func readProc(pid int) (procStat, error) {
 	if err != nil {
 		return st, err
 	}
+	fields := map[string]*int64{"VmRSS:": &st.RSS, "RssAnon:": &st.Anon, "RssFile:": &st.File}
 	for line := range strings.SplitSeq(string(status), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+		name, rest, _ := strings.Cut(line, "\t")
+		if dst := fields[name]; dst != nil {
 			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
 			if err != nil {
 				return st, err
 			}
-			st.RSS = kb * 1024
+			*dst = kb * 1024
 		}
 	}
 	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
@@ -199,9 +201,20 @@ func (s *sampler) finish() usage {
 
 func mib(b int64) float64 { return float64(b) / (1 << 20) }
 
-// idleRSS waits for d and returns the process's RSS.
-func idleRSS(pid int, d time.Duration) float64 {
+// idleMemory is a process's resident memory at rest, in MiB.
+type idleMemory struct {
+	RSS  float64 `json:"rss_mib"`
+	Anon float64 `json:"anon_mib"`
+	File float64 `json:"file_mib"`
+}
+
+func (m idleMemory) String() string {
+	return fmt.Sprintf("%.1f MiB (%.1f anonymous, %.1f file-backed)", m.RSS, m.Anon, m.File)
+}
+
+// idleRSS waits for d and returns the process's resident memory.
+func idleRSS(pid int, d time.Duration) idleMemory {
 	time.Sleep(d)
 	st, _ := readProc(pid)
-	return mib(st.RSS)
+	return idleMemory{RSS: mib(st.RSS), Anon: mib(st.Anon), File: mib(st.File)}
 }

@@ -18,21 +18,21 @@ import (
 // report is one run: the machine, the settings, every result and the
 // targets of issue 9 checked against them.
 type report struct {
-	Date                 string   `json:"date"`
-	Machine              string   `json:"machine"`
-	GoVersion            string   `json:"go_version"`
-	Dataset              string   `json:"dataset"`
-	Concurrency          int      `json:"concurrency"`
-	Duration             string   `json:"duration"`
-	Warmup               string   `json:"warmup"`
-	ServerStartMS        float64  `json:"server_start_ms"`
-	IdleRSSMiB           float64  `json:"idle_rss_mib"`
-	IdleAfterRSSMiB      float64  `json:"idle_after_load_rss_mib"`
-	EmbeddedFirstStartMS float64  `json:"embedded_first_start_ms"`
-	EmbeddedStartMS      float64  `json:"embedded_start_ms"`
-	EmbeddedIdleRSSMiB   float64  `json:"embedded_idle_rss_mib"`
-	Results              []result `json:"results"`
-	Targets              []target `json:"targets"`
+	Date                 string     `json:"date"`
+	Machine              string     `json:"machine"`
+	GoVersion            string     `json:"go_version"`
+	Dataset              string     `json:"dataset"`
+	Concurrency          int        `json:"concurrency"`
+	Duration             string     `json:"duration"`
+	Warmup               string     `json:"warmup"`
+	ServerStartMS        float64    `json:"server_start_ms"`
+	Idle                 idleMemory `json:"idle"`
+	IdleAfter            idleMemory `json:"idle_after_load"`
+	EmbeddedFirstStartMS float64    `json:"embedded_first_start_ms"`
+	EmbeddedStartMS      float64    `json:"embedded_start_ms"`
+	EmbeddedIdle         idleMemory `json:"embedded_idle"`
+	Results              []result   `json:"results"`
+	Targets              []target   `json:"targets"`
 }
 
 // target is one of the issue's targets and whether this run met it.
@@ -102,8 +102,8 @@ func (r *report) finish() {
 	r.Targets = append(r.Targets,
 		target{What: "errors in S1–S7", Measured: float64(errs), Want: "0", Met: errs == 0},
 		target{What: "server peak RSS under load (MiB)", Measured: peak, Want: "≤ 150", Met: peak <= 150},
-		target{What: "server idle RSS before load (MiB)", Measured: r.IdleRSSMiB, Want: "≤ 40", Met: r.IdleRSSMiB <= 40},
-		target{What: "embedded idle RSS (MiB)", Measured: r.EmbeddedIdleRSSMiB, Want: "≤ 40", Met: r.EmbeddedIdleRSSMiB <= 40},
+		target{What: "server idle RSS before load (MiB)", Measured: r.Idle.RSS, Want: "≤ 40", Met: r.Idle.RSS <= 40},
+		target{What: "embedded idle RSS (MiB)", Measured: r.EmbeddedIdle.RSS, Want: "≤ 40", Met: r.EmbeddedIdle.RSS <= 40},
 		target{What: "embedded start-up to ready, restart (ms)", Measured: r.EmbeddedStartMS, Want: "≤ 1000", Met: r.EmbeddedStartMS <= 1000},
 	)
 }
@@ -127,10 +127,10 @@ func (r *report) markdown() string {
 			res.ID, res.Name, res.RPS, res.P50, res.P95, res.P99, res.Errors, rss, cpu, ratio)
 	}
 	fmt.Fprintf(&b, "\nRSS and CPU are the process serving the row: the server for S1–S7, the baseline helper for B1–B3 "+
-		"(B7 runs in the harness). CPU is in %% of one core. Server: ready in %.0f ms, idle RSS %.1f MiB before the load "+
-		"and %.1f MiB after it. Embedded mode: first start (schema and demo seed) %.0f ms, restart to ready %.0f ms, "+
-		"idle RSS %.1f MiB.\n\n", r.ServerStartMS, r.IdleRSSMiB, r.IdleAfterRSSMiB, r.EmbeddedFirstStartMS,
-		r.EmbeddedStartMS, r.EmbeddedIdleRSSMiB)
+		"(B7 runs in the harness). CPU is in %% of one core. Server: ready in %.0f ms, idle RSS %s before the load "+
+		"and %s after it. Embedded mode: first start (schema and demo seed) %.0f ms, restart to ready %.0f ms, "+
+		"idle RSS %s.\n\n", r.ServerStartMS, r.Idle, r.IdleAfter, r.EmbeddedFirstStartMS,
+		r.EmbeddedStartMS, r.EmbeddedIdle)
 	b.WriteString("| target | measured | wanted | met |\n|---|---:|---|---|\n")
 	for _, t := range r.Targets {
 		met := "yes"

@@ -79,21 +79,21 @@ func dbName(u string) string {
 // directory: the first start creates the schema and seeds the demo catalog,
 // the second is a restart, timed to the first 200 of /ready; then the idle
 // RSS of that second process.
-func embeddedStartup(ctx context.Context, bin, dir string) (firstMS, restartMS, idle float64, err error) {
+func embeddedStartup(ctx context.Context, bin, dir string) (firstMS, restartMS float64, idle idleMemory, err error) {
 	addr, err := freeAddr()
 	if err != nil {
-		return 0, 0, 0, err
+		return 0, 0, idle, err
 	}
 	env := []string{"DATABASE_URL=", "REDIS_URL=", "APP_ENV=development", "DATA_DIR=" + filepath.Join(dir, "embedded"),
 		"HTTP_ADDR=" + addr, "DEMO_ADMIN_PASSWORD=bench-admin-pw", "DEMO_USER_PASSWORD=bench-user-pw"}
 	p, first, err := startProcess(ctx, "embedded server", bin, []string{"serve"}, env, addr, "/ready", filepath.Join(dir, "embedded-1.log"))
 	if err != nil {
-		return 0, 0, 0, err
+		return 0, 0, idle, err
 	}
 	p.stop()
 	p, restart, err := startProcess(ctx, "embedded server", bin, []string{"serve"}, env, addr, "/ready", filepath.Join(dir, "embedded-2.log"))
 	if err != nil {
-		return 0, 0, 0, err
+		return 0, 0, idle, err
 	}
 	defer p.stop()
 	return ms(first), ms(restart), idleRSS(p.pid(), 3*time.Second), nil
@@ -390,7 +390,7 @@ func runMain(ctx context.Context, o options) error {
 	rep.fillMachine()
 
 	logf("embedded mode: start-up and idle RSS")
-	if rep.EmbeddedFirstStartMS, rep.EmbeddedStartMS, rep.EmbeddedIdleRSSMiB, err = embeddedStartup(ctx, bin, dir); err != nil {
+	if rep.EmbeddedFirstStartMS, rep.EmbeddedStartMS, rep.EmbeddedIdle, err = embeddedStartup(ctx, bin, dir); err != nil {
 		return err
 	}
 
@@ -400,8 +400,8 @@ func runMain(ctx context.Context, o options) error {
 	}
 	defer srv.stop()
 	rep.ServerStartMS = ms(startup)
-	rep.IdleRSSMiB = idleRSS(srv.pid(), 3*time.Second)
-	logf("server ready in %s, idle RSS %.1f MiB", startup.Round(time.Millisecond), rep.IdleRSSMiB)
+	rep.Idle = idleRSS(srv.pid(), 3*time.Second)
+	logf("server ready in %s, idle RSS %s", startup.Round(time.Millisecond), rep.Idle)
 
 	f, err := loadFixture(ctx, dbURL, "http://"+srv.addr, o.concurrency)
 	if err != nil {
@@ -442,7 +442,7 @@ func runMain(ctx context.Context, o options) error {
 		logf("%-4s %-40s %8.1f req/s  p50 %7.2f ms  p99 %8.2f ms  %d errors", res.ID, res.Name, res.RPS, res.P50, res.P99, res.Errors)
 		rep.Results = append(rep.Results, res)
 	}
-	rep.IdleAfterRSSMiB = idleRSS(srv.pid(), 3*time.Second)
+	rep.IdleAfter = idleRSS(srv.pid(), 3*time.Second)
 	rep.finish()
 	if err := rep.write(o.out); err != nil {
 		return err

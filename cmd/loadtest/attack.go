@@ -180,3 +180,50 @@ func getTarget(header http.Header, url func(n uint64) string) vegeta.Targeter {
 		return nil
 	}
 }
+
+// merge combines the rounds of one scenario: throughput over their summed
+// wall time, percentiles as the rounds' percentiles weighted by their
+// requests, peak RSS the highest, mean RSS and CPU weighted by time.
+func merge(rounds []result) result {
+	out := rounds[0]
+	if len(rounds) == 1 {
+		return out
+	}
+	out.Requests, out.Seconds, out.Errors, out.P50, out.P95, out.P99 = 0, 0, 0, 0, 0, 0
+	out.Statuses, out.ErrorSample = map[string]int{}, nil
+	var u usage
+	var usageSeconds float64
+	for _, r := range rounds {
+		out.Requests += r.Requests
+		out.Seconds += r.Seconds
+		out.Errors += r.Errors
+		w := float64(r.Requests)
+		out.P50, out.P95, out.P99 = out.P50+w*r.P50, out.P95+w*r.P95, out.P99+w*r.P99
+		for k, v := range r.Statuses {
+			out.Statuses[k] += v
+		}
+		out.ErrorSample = append(out.ErrorSample, r.ErrorSample...)
+		if r.Usage != nil {
+			u.PeakRSSMiB = max(u.PeakRSSMiB, r.Usage.PeakRSSMiB)
+			u.MeanRSSMiB += r.Seconds * r.Usage.MeanRSSMiB
+			u.CPUPercent += r.Seconds * r.Usage.CPUPercent
+			usageSeconds += r.Seconds
+		}
+	}
+	if out.Requests > 0 {
+		n := float64(out.Requests)
+		out.P50, out.P95, out.P99 = out.P50/n, out.P95/n, out.P99/n
+	}
+	if out.Seconds > 0 {
+		out.RPS = float64(out.Requests) / out.Seconds
+	}
+	if usageSeconds > 0 {
+		u.MeanRSSMiB /= usageSeconds
+		u.CPUPercent /= usageSeconds
+		out.Usage = &u
+	}
+	if len(out.ErrorSample) > 5 {
+		out.ErrorSample = out.ErrorSample[:5]
+	}
+	return out
+}

@@ -38,6 +38,7 @@ type options struct {
 	duration    time.Duration
 	warmup      time.Duration
 	concurrency int
+	rounds      int
 	out         string
 	bin         string
 	only        map[string]bool
@@ -60,8 +61,9 @@ func main() {
 	fs.BoolVar(&o.reseed, "reseed", false, "drop and re-seed the bench database even when it holds the wanted data set")
 	fs.BoolVar(&o.quick, "quick", false, "small data set, 2 s per scenario, output in bench-results/ (for CI)")
 	fs.BoolVar(&o.growth, "growth", false, "run S2, S3 and S4 on data sets of growing size instead of the main table")
-	fs.DurationVar(&o.duration, "duration", 0, "measured time per scenario (default 15s, 2s with --quick)")
+	fs.DurationVar(&o.duration, "duration", 0, "measured time per scenario and round (default 10s, 2s with --quick)")
 	fs.DurationVar(&o.warmup, "warmup", 0, "unmeasured warm-up per scenario (default duration/5, at most 3s)")
+	fs.IntVar(&o.rounds, "rounds", 0, "times the whole scenario list runs, interleaved, results merged (default 3, 1 with --quick)")
 	fs.IntVar(&o.concurrency, "concurrency", 16, "concurrent connections (workers) of every scenario and baseline")
 	fs.StringVar(&o.out, "out", "", "output directory (default docs/bench, bench-results with --quick)")
 	fs.StringVar(&o.bin, "bin", "", "use this reelview binary instead of building ./app")
@@ -74,9 +76,15 @@ func main() {
 		}
 	}
 	if o.duration == 0 {
-		o.duration = 15 * time.Second
+		o.duration = 10 * time.Second
 		if o.quick {
 			o.duration = 2 * time.Second
+		}
+	}
+	if o.rounds == 0 {
+		o.rounds = 3
+		if o.quick {
+			o.rounds = 1
 		}
 	}
 	if o.warmup == 0 {

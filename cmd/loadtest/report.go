@@ -25,6 +25,7 @@ type report struct {
 	Concurrency          int        `json:"concurrency"`
 	Duration             string     `json:"duration"`
 	Warmup               string     `json:"warmup"`
+	Rounds               int        `json:"rounds"`
 	ServerStartMS        float64    `json:"server_start_ms"`
 	Idle                 idleMemory `json:"idle"`
 	IdleAfter            idleMemory `json:"idle_after_load"`
@@ -111,7 +112,8 @@ func (r *report) finish() {
 func (r *report) markdown() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Run of %s on %s, %s. Data set: %s. Every scenario and baseline: %d concurrent connections, "+
-		"%s measured after a %s warm-up.\n\n", r.Date, r.Machine, r.GoVersion, r.Dataset, r.Concurrency, r.Duration, r.Warmup)
+		"%d rounds of %s measured after a %s warm-up, the rounds interleaved.\n\n", r.Date, r.Machine, r.GoVersion, r.Dataset,
+		r.Concurrency, r.Rounds, r.Duration, r.Warmup)
 	b.WriteString("| | scenario | req/s | p50 ms | p95 ms | p99 ms | errors | RSS peak MiB | CPU % | ratio to baseline |\n")
 	b.WriteString("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, res := range r.Results {

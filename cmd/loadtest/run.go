@@ -273,8 +273,8 @@ func (f *fixture) readScenarios(srv *process) []scenario {
 	}
 }
 
-// scenarios are the baselines and S1–S7 in the order they run; S7 (logins)
-// runs last.
+// scenarios are the baselines and S1–S7 in the order they run; B7 and S7
+// (bcrypt) run last, one after the other.
 func (f *fixture) scenarios(srv, helper *process) []scenario {
 	users := uint64(len(f.users))
 	cost := bcryptCost()
@@ -289,8 +289,6 @@ func (f *fixture) scenarios(srv, helper *process) []scenario {
 			})},
 		{ID: "B3", Name: "one Redis GET", proc: helper,
 			target: getTarget(nil, func(uint64) string { return "http://" + helper.addr + "/b3" })},
-		{ID: "B7", Name: fmt.Sprintf("raw bcrypt compare, cost %d", cost),
-			call: func() error { return bcrypt.CompareHashAndPassword(hash, []byte("bench-password")) }},
 		{ID: "S1", Name: "GET /contents/{id} (warm, 100 ids)", Baseline: "B1", proc: srv,
 			target: getTarget(nil, func(n uint64) string {
 				return fmt.Sprintf("%s%s/contents/%d", f.base, api, f.contents[1+n%100])
@@ -306,6 +304,8 @@ func (f *fixture) scenarios(srv, helper *process) []scenario {
 				return nil
 			}},
 		scenario{ID: "S6", Name: "mixed writes: review, like, comment", Baseline: "B2", proc: srv, target: f.writes()},
+		scenario{ID: "B7", Name: fmt.Sprintf("raw bcrypt compare, cost %d", cost),
+			call: func() error { return bcrypt.CompareHashAndPassword(hash, []byte("bench-password")) }},
 		scenario{ID: "S7", Name: "POST /auth/login", Baseline: "B7", proc: srv,
 			target: func(t *vegeta.Target) error {
 				u := f.users[(n.Add(1)-1)%users]
@@ -386,7 +386,8 @@ func runMain(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
-	rep := report{Dataset: d.String(), Concurrency: o.concurrency, Duration: o.duration.String(), Warmup: o.warmup.String()}
+	rep := report{Dataset: d.String(), Concurrency: o.concurrency, Duration: o.duration.String(), Warmup: o.warmup.String(),
+		Rounds: o.rounds}
 	rep.fillMachine()
 
 	logf("embedded mode: start-up and idle RSS")
@@ -431,16 +432,28 @@ func runMain(ctx context.Context, o options) error {
 	defer helper.stop()
 
 	r := runner{concurrency: o.concurrency, duration: o.duration, warmup: o.warmup}
+	var list []scenario
 	for _, sc := range f.scenarios(srv, helper) {
-		if ctx.Err() != nil {
-			return ctx.Err()
+		if o.only == nil || o.only[sc.ID] {
+			list = append(list, sc)
 		}
-		if o.only != nil && !o.only[sc.ID] {
-			continue
+	}
+	// The whole list runs o.rounds times, so that a change of the machine's
+	// other load weighs on a scenario and its baseline alike.
+	rounds := map[string][]result{}
+	for round := range o.rounds {
+		logf("round %d of %d", round+1, o.rounds)
+		for _, sc := range list {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			res := r.run(ctx, sc)
+			logf("%-4s %-40s %8.1f req/s  p50 %7.2f ms  p99 %8.2f ms  %d errors", res.ID, res.Name, res.RPS, res.P50, res.P99, res.Errors)
+			rounds[sc.ID] = append(rounds[sc.ID], res)
 		}
-		res := r.run(ctx, sc)
-		logf("%-4s %-40s %8.1f req/s  p50 %7.2f ms  p99 %8.2f ms  %d errors", res.ID, res.Name, res.RPS, res.P50, res.P99, res.Errors)
-		rep.Results = append(rep.Results, res)
+	}
+	for _, sc := range list {
+		rep.Results = append(rep.Results, merge(rounds[sc.ID]))
 	}
 	rep.IdleAfter = idleRSS(srv.pid(), 3*time.Second)
 	rep.finish()

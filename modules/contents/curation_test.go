@@ -319,8 +319,8 @@ func TestListQueriesAreBounded(t *testing.T) {
 	}
 }
 
-// The catalog totals are cached in Redis; creating and deleting a content
-// moves them at once, and filtered totals are always counted.
+// The catalog totals are cached in Redis; creating, renaming and deleting a
+// content moves them at once.
 func TestCatalogTotalFollowsCreateAndDelete(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -341,8 +341,12 @@ func TestCatalogTotalFollowsCreateAndDelete(t *testing.T) {
 	if got := totals(); got != [3]int{3, 2, 2} {
 		t.Fatalf("totals after create: %v", got)
 	}
-	apptest.AssertStatus(t, apptest.Do(t, e.App.App, "DELETE", fmt.Sprintf("/api/v1/contents/%d", created.ID), admin.Access, ""),
-		http.StatusNoContent)
+	path := fmt.Sprintf("/api/v1/contents/%d", created.ID)
+	apptest.AssertStatus(t, apptest.Do(t, e.App.App, "PATCH", path, admin.Access, `{"title":"Ronin"}`), http.StatusOK)
+	if got := totals(); got != [3]int{3, 2, 1} {
+		t.Fatalf("totals after rename: %v", got)
+	}
+	apptest.AssertStatus(t, apptest.Do(t, e.App.App, "DELETE", path, admin.Access, ""), http.StatusNoContent)
 	if got := totals(); got != [3]int{2, 1, 1} {
 		t.Fatalf("totals after delete: %v", got)
 	}

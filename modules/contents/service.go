@@ -345,6 +345,7 @@ func (s *Service) Update(ctx context.Context, id int, in Input) (ContentDetail, 
 		return ContentDetail{}, fmt.Errorf("contents: update: %w", err)
 	}
 	s.cache.invalidate(ctx, id)
+	s.catalogChanged(ctx) // title, date or genres may move it into or out of a filter
 	return s.Get(ctx, id, 0)
 }
 

@@ -42,6 +42,7 @@ type options struct {
 	out         string
 	bin         string
 	only        map[string]bool
+	serverEnv   []string
 }
 
 func main() {
@@ -67,6 +68,14 @@ func main() {
 	fs.IntVar(&o.concurrency, "concurrency", 16, "concurrent connections (workers) of every scenario and baseline")
 	fs.StringVar(&o.out, "out", "", "output directory (default docs/bench, bench-results with --quick)")
 	fs.StringVar(&o.bin, "bin", "", "use this reelview binary instead of building ./app")
+	fs.Func("server-env", "add KEY=VALUE to the server's environment (repeatable), e.g. RATE_LIMIT_ENABLED=false or GOGC=50",
+		func(v string) error {
+			if !strings.Contains(v, "=") {
+				return fmt.Errorf("want KEY=VALUE, got %q", v)
+			}
+			o.serverEnv = append(o.serverEnv, v)
+			return nil
+		})
 	only := fs.String("only", "", "run only these scenarios, comma-separated ids (e.g. B2,S2); baselines are not added")
 	_ = fs.Parse(os.Args[1:])
 	if *only != "" {

@@ -355,7 +355,8 @@ func startServer(ctx context.Context, o options, bin, dbURL, dir string) (*proce
 		return nil, 0, err
 	}
 	logf("starting the server (production mode, PostgreSQL + Redis)")
-	return startProcess(ctx, "server", bin, []string{"serve"}, serverEnv(dbURL, o.redis, addr), addr, "/ready",
+	env := append(serverEnv(dbURL, o.redis, addr), o.serverEnv...)
+	return startProcess(ctx, "server", bin, []string{"serve"}, env, addr, "/ready",
 		filepath.Join(dir, "server.log"))
 }
 

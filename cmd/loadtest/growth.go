@@ -67,12 +67,19 @@ func growthRun(ctx context.Context, o options, r runner, bin, dbURL, dir string)
 	if err := f.walkCursor(1000); err != nil {
 		return growthRow{}, err
 	}
+	list := f.readScenarios(srv)
+	rounds := map[string][]result{}
+	for range o.rounds {
+		for _, sc := range list {
+			sc.Baseline = ""
+			res := r.run(ctx, sc)
+			logf("%-4s %-40s %8.1f req/s  p50 %7.2f ms  p99 %8.2f ms  %d errors", res.ID, res.Name, res.RPS, res.P50, res.P99, res.Errors)
+			rounds[sc.ID] = append(rounds[sc.ID], res)
+		}
+	}
 	var row growthRow
-	for _, sc := range f.readScenarios(srv) {
-		sc.Baseline = ""
-		res := r.run(ctx, sc)
-		logf("%-4s %-40s %8.1f req/s  p50 %7.2f ms  p99 %8.2f ms  %d errors", res.ID, res.Name, res.RPS, res.P50, res.P99, res.Errors)
-		row.Results = append(row.Results, res)
+	for _, sc := range list {
+		row.Results = append(row.Results, merge(rounds[sc.ID]))
 	}
 	return row, nil
 }

@@ -46,6 +46,14 @@ type options struct {
 }
 
 func main() {
+	if len(os.Args) > 2 && os.Args[1] == "render" {
+		// loadtest render DIR: redraw DIR/results.md and results.png from DIR/results.json.
+		if err := render(os.Args[2]); err != nil {
+			fmt.Fprintln(os.Stderr, "loadtest render:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if len(os.Args) > 1 && os.Args[1] == "baseline" {
 		if err := baselineMain(os.Args[2:]); err != nil {
 			fmt.Fprintln(os.Stderr, "loadtest baseline:", err)

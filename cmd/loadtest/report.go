@@ -123,7 +123,7 @@ func (r *report) markdown() string {
 		}
 		ratio := ""
 		if res.Baseline != "" {
-			ratio = fmt.Sprintf("%.2f × %s", res.Ratio, res.Baseline)
+			ratio = ratioText(res.Ratio, res.Baseline)
 		}
 		fmt.Fprintf(&b, "| %s | %s | %.0f | %.2f | %.2f | %.2f | %d | %s | %s | %s |\n",
 			res.ID, res.Name, res.RPS, res.P50, res.P95, res.P99, res.Errors, rss, cpu, ratio)
@@ -161,22 +161,43 @@ func (r *report) write(dir string) error {
 	return r.chart(filepath.Join(dir, "results.png"))
 }
 
-// chart draws each scenario's throughput next to its baseline's (log scale
-// would hide the ratios; bars are labelled with the ratio instead).
+// chart draws each scenario's throughput as a ratio to its baseline's, next
+// to the target where there is one.
 func (r *report) chart(path string) error {
+	want := map[string]float64{"S1": 0.5, "S2": 0.6, "S5": 0.6, "S7": 0.9}
 	var names []string
-	var mine, base plotter.Values
+	var ratios, targets plotter.Values
 	for _, res := range r.Results {
-		b := r.byID(res.Baseline)
-		if b == nil {
+		if res.Baseline == "" {
 			continue
 		}
-		names = append(names, fmt.Sprintf("%s\n%.2f×%s", res.ID, res.Ratio, b.ID))
-		mine = append(mine, res.RPS)
-		base = append(base, b.RPS)
+		names = append(names, fmt.Sprintf("%s\n%s", res.ID, ratioText(res.Ratio, res.Baseline)))
+		ratios = append(ratios, res.Ratio)
+		targets = append(targets, want[res.ID])
 	}
-	return barChart(path, "Throughput: scenario and its baseline (same run)", "requests/s", names,
-		[]series{{"scenario", mine}, {"baseline", base}})
+	return barChart(path, "Throughput ÷ baseline throughput (same run)", "ratio", names,
+		[]series{{"scenario ÷ baseline", ratios}, {"target (≥)", targets}})
+}
+
+// ratioText is "0.19×B1", with three decimals below 0.1.
+func ratioText(v float64, baseline string) string {
+	if v < 0.1 {
+		return fmt.Sprintf("%.3f×%s", v, baseline)
+	}
+	return fmt.Sprintf("%.2f×%s", v, baseline)
+}
+
+// render rewrites results.md and results.png of dir from its results.json.
+func render(dir string) error {
+	b, err := os.ReadFile(filepath.Join(dir, "results.json"))
+	if err != nil {
+		return err
+	}
+	var r report
+	if err := json.Unmarshal(b, &r); err != nil {
+		return err
+	}
+	return r.write(dir)
 }
 
 type series struct {
@@ -209,6 +230,13 @@ func barChart(path, title, ylabel string, names []string, ss []series) error {
 		p.Legend.Add(s.name, bars)
 	}
 	p.Legend.Top = true
+	top := 0.0
+	for _, s := range ss {
+		for _, v := range s.values {
+			top = max(top, v)
+		}
+	}
+	p.Y.Min, p.Y.Max = 0, top*1.3 // room for the legend
 	p.NominalX(names...)
 	return p.Save(vg.Length(max(6, len(names)))*vg.Inch*0.9, 4.5*vg.Inch, path)
 }

@@ -59,6 +59,7 @@ import (
 	"io/fs"
 	"path"
 	"strings"
+	"sync"
 	texttemplate "text/template"
 
 	"github.com/gofiber/fiber/v2"
@@ -135,7 +136,8 @@ func newFile(body []byte, contentType, cache string) *file {
 // specURL (DefaultSpecURL when empty). Any other name under prefix yields
 // fiber.ErrNotFound, which the app's error handler renders.
 //
-// It panics if the embedded files are broken, which the package tests catch.
+// It panics (on the first request) if the embedded files are broken, which
+// the package tests catch.
 func Register(app *fiber.App, prefix, specURL string) {
 	prefix = "/" + strings.Trim(prefix, "/")
 	if prefix == "/" {
@@ -145,10 +147,13 @@ func Register(app *fiber.App, prefix, specURL string) {
 		specURL = DefaultSpecURL
 	}
 
-	files, index := build(prefix, specURL)
+	// The assets (2 MB) are copied out of the binary and hashed on the first
+	// request of /docs, not at start-up: most processes never serve it.
+	load := sync.OnceValues(func() (map[string]*file, *file) { return build(prefix, specURL) })
 
 	serveIndex := func(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderContentSecurityPolicy, ContentSecurityPolicy)
+		_, index := load()
 		return send(c, index)
 	}
 	serveFile := func(c *fiber.Ctx) error {
@@ -156,6 +161,7 @@ func Register(app *fiber.App, prefix, specURL string) {
 		if name == "" || name == "index.html" {
 			return serveIndex(c)
 		}
+		files, _ := load()
 		f, ok := files[name]
 		if !ok {
 			return fiber.ErrNotFound

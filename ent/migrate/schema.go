@@ -142,14 +142,14 @@ var (
 				Columns: []*schema.Column{ContentsColumns[4], ContentsColumns[13]},
 			},
 			{
-				Name:    "content_popularity",
+				Name:    "content_popularity_id",
 				Unique:  false,
-				Columns: []*schema.Column{ContentsColumns[14]},
+				Columns: []*schema.Column{ContentsColumns[14], ContentsColumns[0]},
 			},
 			{
-				Name:    "content_avg_rating",
+				Name:    "content_avg_rating_id",
 				Unique:  false,
-				Columns: []*schema.Column{ContentsColumns[15]},
+				Columns: []*schema.Column{ContentsColumns[15], ContentsColumns[0]},
 			},
 			{
 				Name:    "content_release_date",
@@ -157,9 +157,9 @@ var (
 				Columns: []*schema.Column{ContentsColumns[8]},
 			},
 			{
-				Name:    "content_title",
+				Name:    "content_title_id",
 				Unique:  false,
-				Columns: []*schema.Column{ContentsColumns[5]},
+				Columns: []*schema.Column{ContentsColumns[5], ContentsColumns[0]},
 			},
 			{
 				Name:    "content_title_trgm",
@@ -184,14 +184,14 @@ var (
 				},
 			},
 			{
-				Name:    "content_review_count",
+				Name:    "content_review_count_id",
 				Unique:  false,
-				Columns: []*schema.Column{ContentsColumns[19]},
+				Columns: []*schema.Column{ContentsColumns[19], ContentsColumns[0]},
 			},
 			{
-				Name:    "content_created_at",
+				Name:    "content_created_at_id",
 				Unique:  false,
-				Columns: []*schema.Column{ContentsColumns[1]},
+				Columns: []*schema.Column{ContentsColumns[1], ContentsColumns[0]},
 			},
 		},
 	}

@@ -58,10 +58,13 @@ func (Content) Indexes() []ent.Index {
 		// restores it instead of duplicating it). NULL tmdb_id (hand-made rows)
 		// never collide.
 		index.Fields("type", "tmdb_id").Unique(),
-		index.Fields("popularity"),
-		index.Fields("avg_rating"),
+		// List orders: each sort key with the id tie-breaker, so that a page
+		// is an index scan (backward for desc) that stops after offset+size
+		// rows instead of a sort of the whole catalog.
+		index.Fields("popularity", "id"),
+		index.Fields("avg_rating", "id"),
 		index.Fields("release_date"),
-		index.Fields("title"),
+		index.Fields("title", "id"),
 		// Substring search (ILIKE '%q%') on PostgreSQL uses trigram indexes;
 		// the pg_trgm extension is created by an earlier migration. SQLite
 		// ignores these annotations and scans.
@@ -69,7 +72,7 @@ func (Content) Indexes() []ent.Index {
 			entsql.IndexTypes(map[string]string{dialect.Postgres: "GIN"}), entsql.OpClass("gin_trgm_ops")),
 		index.Fields("original_title").StorageKey("content_original_title_trgm").Annotations(
 			entsql.IndexTypes(map[string]string{dialect.Postgres: "GIN"}), entsql.OpClass("gin_trgm_ops")),
-		index.Fields("review_count"),
-		index.Fields("created_at"),
+		index.Fields("review_count", "id"),
+		index.Fields("created_at", "id"),
 	}
 }

@@ -26,13 +26,18 @@ func serve(b *testing.B, h fasthttp.RequestHandler, path string) {
 	b.Helper()
 	var ctx fasthttp.RequestCtx
 	for b.Loop() {
-		ctx.Request.Reset()
-		ctx.Response.Reset()
-		ctx.Request.SetRequestURI(path)
-		h(&ctx)
-		if ctx.Response.StatusCode() != http.StatusOK {
-			b.Fatalf("status %d: %s", ctx.Response.StatusCode(), ctx.Response.Body())
-		}
+		get(b, h, &ctx, path)
+	}
+}
+
+// get sends GET uri to h in rc and fails unless the answer is 200.
+func get(b *testing.B, h fasthttp.RequestHandler, rc *fasthttp.RequestCtx, uri string) {
+	rc.Request.Reset()
+	rc.Response.Reset()
+	rc.Request.SetRequestURI(uri)
+	h(rc)
+	if rc.Response.StatusCode() != http.StatusOK {
+		b.Fatalf("status %d: %s", rc.Response.StatusCode(), rc.Response.Body())
 	}
 }
 
@@ -133,13 +138,7 @@ func BenchmarkSearch100k(b *testing.B) {
 	b.Run("search", func(b *testing.B) {
 		var rc fasthttp.RequestCtx
 		measure(b, func(i int) {
-			rc.Request.Reset()
-			rc.Response.Reset()
-			rc.Request.SetRequestURI(fmt.Sprintf("/api/v1/contents?q=word%d&size=20", 100+i%300))
-			h(&rc)
-			if rc.Response.StatusCode() != http.StatusOK {
-				b.Fatalf("status %d: %s", rc.Response.StatusCode(), rc.Response.Body())
-			}
+			get(b, h, &rc, fmt.Sprintf("/api/v1/contents?q=word%d&size=20", 100+i%300))
 		})
 	})
 }
@@ -167,7 +166,7 @@ func BenchmarkContentDetailLoopback(b *testing.B) {
 		MaxIdleConns: loopbackConns, MaxIdleConnsPerHost: loopbackConns, DisableCompression: true,
 	}}
 	appURL := fmt.Sprintf("http://%s/api/v1/contents/%d", a.Addr(), c.ID)
-	body := get(b, client, appURL) // warms the cache
+	body := httpGet(b, client, appURL) // warms the cache
 
 	bare := fiber.New(fiber.Config{DisableStartupMessage: true})
 	bare.Get("/static", func(c *fiber.Ctx) error {
@@ -181,7 +180,7 @@ func BenchmarkContentDetailLoopback(b *testing.B) {
 	go func() { _ = bare.Listener(ln) }()
 	b.Cleanup(func() { _ = bare.Shutdown() })
 	bareURL := "http://" + ln.Addr().String() + "/static"
-	if got := get(b, client, bareURL); !bytes.Equal(got, body) {
+	if got := httpGet(b, client, bareURL); !bytes.Equal(got, body) {
 		b.Fatalf("bare Fiber sends %d bytes, the app %d", len(got), len(body))
 	}
 
@@ -208,7 +207,7 @@ func BenchmarkContentDetailLoopback(b *testing.B) {
 // cores busy while requests wait on the network stack.
 const loopbackConns = 16
 
-func get(b *testing.B, client *http.Client, url string) []byte {
+func httpGet(b *testing.B, client *http.Client, url string) []byte {
 	b.Helper()
 	res, err := client.Get(url)
 	if err != nil {
@@ -257,4 +256,42 @@ func drive(b *testing.B, client *http.Client, url string, n, size int) time.Dura
 		b.Fatal(msg)
 	}
 	return elapsed
+}
+
+// BenchmarkContentList is S2 of the load test in process: a page of the
+// catalog sorted by rating (index scan, cached total, genres in one query),
+// with a primary-key SELECT as the baseline. 2,000 contents with two genres
+// each; the rate limiter is off on both sides.
+func BenchmarkContentList(b *testing.B) {
+	cfg := apptest.Config(b)
+	cfg.RateLimit.Enabled = false
+	a := apptest.NewWithConfig(b, cfg, modules...)
+	ctx := context.Background()
+	g1, g2 := seedGenre(b, a.DB.Ent, "movie", "Drama"), seedGenre(b, a.DB.Ent, "movie", "Crime")
+	var items []seedContent
+	for i := range 2_000 {
+		items = append(items, seedContent{typ: "movie", title: fmt.Sprintf("Film %05d", i),
+			popularity: float64(i % 977), rating: float64(i%91) / 10, genres: []int{g1, g2}})
+	}
+	seedContents(b, a.DB.Ent, items...)
+	b.Run("baseline=pk_select", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			var title string
+			if err := a.DB.SQL.QueryRowContext(ctx, `SELECT title FROM contents WHERE id = $1`, 1+i%2_000).Scan(&title); err != nil {
+				b.Fatal(err)
+			}
+			i++
+		}
+	})
+	b.Run("list", func(b *testing.B) {
+		b.ReportAllocs()
+		h := a.App.Handler()
+		var rc fasthttp.RequestCtx
+		i := 0
+		for b.Loop() {
+			get(b, h, &rc, fmt.Sprintf("/api/v1/contents?sort=rating&size=20&page=%d", 1+i%10))
+			i++
+		}
+	})
 }

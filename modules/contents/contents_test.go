@@ -82,7 +82,7 @@ type seedContent struct {
 	genres               []int
 }
 
-func seedContents(t *testing.T, db *ent.Client, items ...seedContent) []int {
+func seedContents(t testing.TB, db *ent.Client, items ...seedContent) []int {
 	t.Helper()
 	ids := make([]int, len(items))
 	for i, s := range items {
@@ -100,7 +100,7 @@ func seedContents(t *testing.T, db *ent.Client, items ...seedContent) []int {
 	return ids
 }
 
-func seedGenre(t *testing.T, db *ent.Client, typ, name string) int {
+func seedGenre(t testing.TB, db *ent.Client, typ, name string) int {
 	t.Helper()
 	g, err := db.Genre.Create().SetType(genre.Type(typ)).SetName(name).Save(context.Background())
 	if err != nil {

@@ -311,9 +311,43 @@ func TestListQueriesAreBounded(t *testing.T) {
 		}
 		return n.Load()
 	}
+	queries(5) // the catalog total is counted once, then cached
 	small, large := queries(5), queries(100)
 	t.Logf("queries: %d for 5 items, %d for 100", small, large)
 	if large != small || large > 6 {
 		t.Errorf("queries grow with the list: %d for 5 items, %d for 100", small, large)
+	}
+}
+
+// The catalog totals are cached in Redis; creating, renaming and deleting a
+// content moves them at once.
+func TestCatalogTotalFollowsCreateAndDelete(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	admin := apptest.SignUpAdmin(t, e.App)
+	seedContents(t, e.DB.Ent, seedContent{typ: "movie", title: "Alien"}, seedContent{typ: "tv", title: "Dark"})
+	totals := func() [3]int {
+		return [3]int{list(t, e, "", "").TotalItems, list(t, e, "type=movie", "").TotalItems,
+			list(t, e, "q=e", "").TotalItems}
+	}
+	if got := totals(); got != [3]int{2, 1, 1} {
+		t.Fatalf("totals before: %v", got)
+	}
+	_ = totals() // cached now
+	res := apptest.Do(t, e.App.App, "POST", "/api/v1/contents", admin.Access, `{"type":"movie","title":"Heat"}`)
+	apptest.AssertStatus(t, res, http.StatusCreated)
+	var created struct{ ID int }
+	res.JSON(t, &created)
+	if got := totals(); got != [3]int{3, 2, 2} {
+		t.Fatalf("totals after create: %v", got)
+	}
+	path := fmt.Sprintf("/api/v1/contents/%d", created.ID)
+	apptest.AssertStatus(t, apptest.Do(t, e.App.App, "PATCH", path, admin.Access, `{"title":"Ronin"}`), http.StatusOK)
+	if got := totals(); got != [3]int{3, 2, 1} {
+		t.Fatalf("totals after rename: %v", got)
+	}
+	apptest.AssertStatus(t, apptest.Do(t, e.App.App, "DELETE", path, admin.Access, ""), http.StatusNoContent)
+	if got := totals(); got != [3]int{2, 1, 1} {
+		t.Fatalf("totals after delete: %v", got)
 	}
 }

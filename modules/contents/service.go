@@ -88,7 +88,7 @@ func (s *Service) List(ctx context.Context, f Filter, viewer int) ([]ContentSumm
 	if f.MinRating > 0 {
 		q = q.Where(content.AvgRatingGTE(f.MinRating))
 	}
-	total, err := q.Clone().Count(ctx)
+	total, err := s.total(ctx, f, q.Clone().Count)
 	if err != nil {
 		return nil, 0, fmt.Errorf("contents: count: %w", err)
 	}
@@ -96,8 +96,14 @@ func (s *Service) List(ctx context.Context, f Filter, viewer int) ([]ContentSumm
 	if f.Desc {
 		dir = sql.OrderDesc()
 	}
+	// NULLS LAST only where a NULL can be: on the NOT NULL sort keys it would
+	// keep PostgreSQL from walking their (key, id) index backwards.
+	opts := []sql.OrderTermOption{dir}
+	if f.Sort == "release_date" {
+		opts = append(opts, sql.OrderNullsLast())
+	}
 	rows, err := q.
-		Order(sortFields[f.Sort](dir, sql.OrderNullsLast()), content.ByID(dir)).
+		Order(sortFields[f.Sort](opts...), content.ByID(dir)).
 		WithGenres(func(gq *ent.GenreQuery) { gq.Order(ent.Asc(genre.FieldName)) }).
 		Offset(f.Offset()).Limit(f.Size).All(ctx)
 	if err != nil {
@@ -346,6 +352,7 @@ func (s *Service) Create(ctx context.Context, in Input) (ContentDetail, error) {
 	if err != nil {
 		return ContentDetail{}, fmt.Errorf("contents: create: %w", err)
 	}
+	s.catalogChanged(ctx)
 	return s.Get(ctx, row.ID, 0)
 }
 
@@ -380,6 +387,7 @@ func (s *Service) Update(ctx context.Context, id int, in Input) (ContentDetail, 
 		return ContentDetail{}, fmt.Errorf("contents: update: %w", err)
 	}
 	s.cache.invalidate(ctx, id)
+	s.catalogChanged(ctx) // title, date or genres may move it into or out of a filter
 	return s.Get(ctx, id, 0)
 }
 
@@ -394,6 +402,7 @@ func (s *Service) Delete(ctx context.Context, id int) error {
 		return fmt.Errorf("contents: delete: %w", err)
 	}
 	s.cache.invalidate(ctx, id)
+	s.catalogChanged(ctx)
 	return nil
 }
 

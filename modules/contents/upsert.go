@@ -144,6 +144,7 @@ func (s *Service) upsert(ctx context.Context, x External) (id int, created bool,
 		return 0, false, err
 	}
 	s.cache.invalidate(ctx, id)
+	s.catalogChanged(ctx) // created, restored or updated
 	return id, created, nil
 }
 

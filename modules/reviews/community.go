@@ -98,6 +98,13 @@ func (s *Service) Comments(ctx context.Context, v Viewer, reviewID int, cur *str
 		return CommentPage{}, err
 	}
 	q := s.db.Comment.Query().Where(comment.ReviewID(reviewID))
+	blocked, err := s.blockedWith(ctx, v)
+	if err != nil {
+		return CommentPage{}, err
+	}
+	if len(blocked) > 0 {
+		q = q.Where(comment.UserIDNotIn(blocked...))
+	}
 	var page CommentPage
 	if cur == nil {
 		total, err := q.Clone().Count(ctx)

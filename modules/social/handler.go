@@ -90,25 +90,29 @@ func me(ctx context.Context) int {
 	return p.UserID // 0 for anonymous callers of optional routes
 }
 
-type idInput struct {
+// UserParam is the path parameter of a user (exported so huma reads it
+// when embedded).
+type UserParam struct {
 	ID int `path:"id" minimum:"1" example:"42" doc:"A user id."`
 }
 
-type pageInput struct {
+// PageQuery is the keyset page of a list (exported so huma reads it when
+// embedded).
+type PageQuery struct {
 	Cursor string `query:"cursor" maxLength:"512" example:"" doc:"Empty for the first page, then the next_cursor of the previous answer."`
 	Size   int    `query:"size" minimum:"1" maximum:"100" default:"20" example:"20" doc:"Items per page, 1–100."`
 }
 
 type userPageInput struct {
-	idInput
-	pageInput
+	UserParam
+	PageQuery
 }
 
 type peopleOutput struct{ Body People }
 
 type feedOutput struct{ Body Feed }
 
-func (h *Handler) feed(ctx context.Context, in *pageInput) (*feedOutput, error) {
+func (h *Handler) feed(ctx context.Context, in *PageQuery) (*feedOutput, error) {
 	f, err := h.svc.Feed(ctx, me(ctx), in.Cursor, in.Size)
 	if err != nil {
 		return nil, err
@@ -116,7 +120,7 @@ func (h *Handler) feed(ctx context.Context, in *pageInput) (*feedOutput, error) 
 	return &feedOutput{Body: f}, nil
 }
 
-func (h *Handler) requests(ctx context.Context, in *pageInput) (*peopleOutput, error) {
+func (h *Handler) requests(ctx context.Context, in *PageQuery) (*peopleOutput, error) {
 	p, err := h.svc.Requests(ctx, me(ctx), in.Cursor, in.Size)
 	if err != nil {
 		return nil, err
@@ -124,11 +128,11 @@ func (h *Handler) requests(ctx context.Context, in *pageInput) (*peopleOutput, e
 	return &peopleOutput{Body: p}, nil
 }
 
-func (h *Handler) approve(ctx context.Context, in *idInput) (*struct{}, error) {
+func (h *Handler) approve(ctx context.Context, in *UserParam) (*struct{}, error) {
 	return nil, h.svc.Approve(ctx, me(ctx), in.ID)
 }
 
-func (h *Handler) deny(ctx context.Context, in *idInput) (*struct{}, error) {
+func (h *Handler) deny(ctx context.Context, in *UserParam) (*struct{}, error) {
 	return nil, h.svc.Deny(ctx, me(ctx), in.ID)
 }
 
@@ -138,7 +142,7 @@ type followOutput struct {
 	}
 }
 
-func (h *Handler) follow(ctx context.Context, in *idInput) (*followOutput, error) {
+func (h *Handler) follow(ctx context.Context, in *UserParam) (*followOutput, error) {
 	status, err := h.svc.Follow(ctx, me(ctx), in.ID)
 	if err != nil {
 		return nil, err
@@ -148,7 +152,7 @@ func (h *Handler) follow(ctx context.Context, in *idInput) (*followOutput, error
 	return out, nil
 }
 
-func (h *Handler) unfollow(ctx context.Context, in *idInput) (*struct{}, error) {
+func (h *Handler) unfollow(ctx context.Context, in *UserParam) (*struct{}, error) {
 	return nil, h.svc.Unfollow(ctx, me(ctx), in.ID)
 }
 
@@ -168,10 +172,10 @@ func (h *Handler) following(ctx context.Context, in *userPageInput) (*peopleOutp
 	return &peopleOutput{Body: p}, nil
 }
 
-func (h *Handler) block(ctx context.Context, in *idInput) (*struct{}, error) {
+func (h *Handler) block(ctx context.Context, in *UserParam) (*struct{}, error) {
 	return nil, h.svc.Block(ctx, me(ctx), in.ID)
 }
 
-func (h *Handler) unblock(ctx context.Context, in *idInput) (*struct{}, error) {
+func (h *Handler) unblock(ctx context.Context, in *UserParam) (*struct{}, error) {
 	return nil, h.svc.Unblock(ctx, me(ctx), in.ID)
 }

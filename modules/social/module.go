@@ -12,14 +12,15 @@ import (
 	"github.com/reelview/reelview/modules/users"
 )
 
-// Module provides the social service and its HTTP operations. The service
-// also tells the reviews module whom to hide from whom (reviews.Blocks) and
-// the users module the follow counts of a profile (users.Follows).
+// Module provides the social service and its HTTP operations. Its Graph
+// tells the reviews module whom to hide from whom (reviews.Blocks) and the
+// users module the follow counts of a profile (users.Follows).
 var Module = fx.Module("social",
 	fx.Provide(
+		NewGraph,
 		NewService,
-		func(s *Service) reviews.Blocks { return s },
-		func(s *Service) users.Follows { return s },
+		func(g *Graph) reviews.Blocks { return g },
+		func(g *Graph) users.Follows { return g },
 		server.AsRoutes(NewHandler),
 	),
 	fx.Decorate(func(l *zap.Logger) *zap.Logger { return l.Named("social") }),

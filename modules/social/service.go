@@ -19,16 +19,24 @@ import (
 
 // Service holds the rules of follows, follow requests, blocks and the feed.
 type Service struct {
-	db       *ent.Client
+	*Graph
 	sql      *sql.DB
 	postgres bool
 	reviews  *reviews.Service
 }
 
 // NewService returns the social service.
-func NewService(db *database.DB, r *reviews.Service) *Service {
-	return &Service{db: db.Ent, sql: db.SQL, postgres: db.Postgres(), reviews: r}
+func NewService(db *database.DB, g *Graph, r *reviews.Service) *Service {
+	return &Service{Graph: g, sql: db.SQL, postgres: db.Postgres(), reviews: r}
 }
+
+// Graph reads the social graph for other modules: who blocked whom
+// (reviews.Blocks) and follow counts (users.Follows). It depends on the
+// database only, so the modules that use it may be dependencies of Service.
+type Graph struct{ db *ent.Client }
+
+// NewGraph returns the graph reader.
+func NewGraph(db *ent.Client) *Graph { return &Graph{db: db} }
 
 // Follow statuses.
 const (
@@ -51,7 +59,7 @@ func (s *Service) liveUser(ctx context.Context, id int) (*ent.User, error) {
 }
 
 // blockedEitherWay reports whether a blocked b or b blocked a.
-func (s *Service) blockedEitherWay(ctx context.Context, c *ent.BlockClient, a, b int) (bool, error) {
+func (s *Graph) blockedEitherWay(ctx context.Context, c *ent.BlockClient, a, b int) (bool, error) {
 	ok, err := c.Query().Where(block.Or(
 		block.And(block.BlockerID(a), block.BlockedID(b)),
 		block.And(block.BlockerID(b), block.BlockedID(a)))).Exist(ctx)
@@ -187,7 +195,7 @@ func (s *Service) Unblock(ctx context.Context, me, target int) error {
 
 // BlockedWith implements reviews.Blocks: the accounts userID blocked and
 // those that blocked userID.
-func (s *Service) BlockedWith(ctx context.Context, userID int) ([]int, error) {
+func (s *Graph) BlockedWith(ctx context.Context, userID int) ([]int, error) {
 	rows, err := s.db.Block.Query().Where(block.Or(block.BlockerID(userID), block.BlockedID(userID))).All(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("social: blocks: %w", err)
@@ -202,7 +210,7 @@ func (s *Service) BlockedWith(ctx context.Context, userID int) ([]int, error) {
 // Counts implements users.Follows: live accounts following userID and
 // live accounts userID follows (approved follows only), by count queries
 // on the (followee|follower, status, …) indexes.
-func (s *Service) Counts(ctx context.Context, userID int) (followers, following int, err error) {
+func (s *Graph) Counts(ctx context.Context, userID int) (followers, following int, err error) {
 	followers, err = s.db.Follow.Query().Where(follow.FolloweeID(userID), follow.StatusEQ(follow.StatusACTIVE),
 		follow.HasFollowerWith(user.DeletedAtIsNil())).Count(ctx)
 	if err != nil {

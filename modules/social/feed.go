@@ -57,7 +57,11 @@ type feedKey struct {
 // sourceBound is the keyset condition of one event source given the
 // cursor (t, k, i) of the order (created_at DESC, source DESC, id DESC):
 // created_at stays an index bound and the tie goes to the source and id.
-func sourceBound(src, alias string, c *cursor, args *[]any) string {
+func sourceBound(src, alias string, c *cursor, since time.Time, args *[]any) string {
+	if !since.IsZero() {
+		*args = append(*args, since)
+		return fmt.Sprintf("%s.created_at > $%d AND %s", alias, len(*args), sourceBound(src, alias, c, time.Time{}, args))
+	}
 	if c == nil {
 		return "TRUE"
 	}
@@ -78,12 +82,14 @@ func sourceBound(src, alias string, c *cursor, args *[]any) string {
 // first. Each source is read per followee with an index range scan of
 // (user_id, created_at, id), limited to the page size: on PostgreSQL by a
 // LATERAL join, so the cost is (followees × page size), not the followees'
-// whole history. SQLite has no LATERAL: it reads the same through
-// user_id IN (…), which is correct and fine for the embedded mode.
-func feedSQL(postgres bool, c *cursor, limit int) (string, []any) {
+// whole history. A non-zero since bounds both sources from below, which
+// turns each range scan into a few index entries (see Feed). SQLite has no
+// LATERAL: it reads the same through user_id IN (…), which is correct and
+// fine for the embedded mode.
+func feedSQL(postgres bool, c *cursor, since time.Time, limit int) (string, []any) {
 	args := []any{0}
-	rBound := sourceBound(srcReview, "r", c, &args)
-	lBound := sourceBound(srcLike, "l", c, &args)
+	rBound := sourceBound(srcReview, "r", c, since, &args)
+	lBound := sourceBound(srcLike, "l", c, since, &args)
 	args = append(args, limit)
 	lim := fmt.Sprintf("$%d", len(args))
 	visible := `r.deleted_at IS NULL AND r.hidden = FALSE
@@ -127,23 +133,26 @@ func (s *Service) Feed(ctx context.Context, me int, raw string, size int) (Feed,
 	if err != nil {
 		return Feed{}, err
 	}
-	q, args := feedSQL(s.postgres, c, size+1)
-	args[0] = me
-	rows, err := s.sql.QueryContext(ctx, q, args...)
-	if err != nil {
-		return Feed{}, fmt.Errorf("social: feed: %w", err)
+	// Recent windows first: when a window before the cursor (or now) holds
+	// a full page, that page is the true one, and each followee's range
+	// scan reads a few entries instead of a page. Otherwise widen, and at
+	// last read without a window.
+	ref := time.Now().UTC()
+	if c != nil {
+		ref = c.Time
 	}
-	defer rows.Close()
 	var keys []feedKey
-	for rows.Next() {
-		var k feedKey
-		if err := rows.Scan(&k.src, &k.id); err != nil {
-			return Feed{}, fmt.Errorf("social: feed: %w", err)
+	for _, w := range feedWindows(s.postgres) {
+		since := time.Time{}
+		if w > 0 {
+			since = ref.Add(-w)
 		}
-		keys = append(keys, k)
-	}
-	if err := rows.Err(); err != nil {
-		return Feed{}, fmt.Errorf("social: feed: %w", err)
+		if keys, err = s.feedKeys(ctx, me, c, since, size+1); err != nil {
+			return Feed{}, err
+		}
+		if len(keys) > size {
+			break
+		}
 	}
 	more := len(keys) > size
 	if more {
@@ -158,6 +167,38 @@ func (s *Service) Feed(ctx context.Context, me int, raw string, size int) (Feed,
 		f.NextCursor = last.encode()
 	}
 	return f, nil
+}
+
+// feedWindows are the windows Feed tries, the last one (0) unbounded. On
+// SQLite, without LATERAL, a window saves nothing.
+func feedWindows(postgres bool) []time.Duration {
+	if !postgres {
+		return []time.Duration{0}
+	}
+	return []time.Duration{6 * time.Hour, 7 * 24 * time.Hour, 0}
+}
+
+// feedKeys reads the keys of one feed page.
+func (s *Service) feedKeys(ctx context.Context, me int, c *cursor, since time.Time, limit int) ([]feedKey, error) {
+	q, args := feedSQL(s.postgres, c, since, limit)
+	args[0] = me
+	rows, err := s.sql.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("social: feed: %w", err)
+	}
+	defer rows.Close()
+	var keys []feedKey
+	for rows.Next() {
+		var k feedKey
+		if err := rows.Scan(&k.src, &k.id); err != nil {
+			return nil, fmt.Errorf("social: feed: %w", err)
+		}
+		keys = append(keys, k)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("social: feed: %w", err)
+	}
+	return keys, nil
 }
 
 // loadFeed turns a page of keys into feed items, in order, and returns the

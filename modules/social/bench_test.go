@@ -58,7 +58,7 @@ func BenchmarkFeed(b *testing.B) {
 			FROM u CROSS JOIN c) x`)
 	exec(`WITH u AS (SELECT id, row_number() OVER (ORDER BY id) AS n FROM users WHERE email LIKE 'bench%')
 		INSERT INTO review_likes (created_at, review_id, user_id)
-		SELECT r.created_at + random() * interval '1 day', r.id, liker.id
+		SELECT LEAST(now(), r.created_at + random() * interval '1 day'), r.id, liker.id
 		FROM reviews r JOIN u ON u.id = r.user_id JOIN u liker ON liker.n = u.n % $1 + 1`, followees)
 	exec(`ANALYZE contents, users, follows, reviews, review_likes`)
 	var events int

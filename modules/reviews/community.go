@@ -22,7 +22,8 @@ import (
 )
 
 // visibleReview loads a review the viewer may see, for likes, comments and
-// reports: hidden and deleted ones are ErrNotFound.
+// reports: hidden and deleted ones, and those across a block, are
+// ErrNotFound.
 func (s *Service) visibleReview(ctx context.Context, q *ent.ReviewClient, v Viewer, id int) (*ent.Review, error) {
 	r, err := q.Query().Where(review.ID(id), review.HasContentWith(content.DeletedAtIsNil())).Only(ctx)
 	if ent.IsNotFound(err) || err == nil && !visibleTo(r, v) {
@@ -30,6 +31,15 @@ func (s *Service) visibleReview(ctx context.Context, q *ent.ReviewClient, v View
 	}
 	if err != nil {
 		return nil, fmt.Errorf("reviews: load: %w", err)
+	}
+	// Across a block (either way) a review is not there to like, comment
+	// on or report.
+	blocked, err := s.blockedAuthor(ctx, v, r.UserID)
+	if err != nil {
+		return nil, err
+	}
+	if blocked {
+		return nil, ErrNotFound.WithMessage("review %d not found", id)
 	}
 	return r, nil
 }

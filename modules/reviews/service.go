@@ -3,6 +3,7 @@ package reviews
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -63,6 +64,13 @@ func (s *Service) blockedWith(ctx context.Context, v Viewer) ([]int, error) {
 		return nil, fmt.Errorf("reviews: blocks: %w", err)
 	}
 	return ids, nil
+}
+
+// blockedAuthor reports whether authorID is blocked with the viewer, either
+// way: their reviews are then not found for each other.
+func (s *Service) blockedAuthor(ctx context.Context, v Viewer, authorID int) (bool, error) {
+	blocked, err := s.blockedWith(ctx, v)
+	return slices.Contains(blocked, authorID), err
 }
 
 // Visible returns those of the given reviews the viewer may see (not
@@ -205,6 +213,13 @@ func (s *Service) Get(ctx context.Context, v Viewer, id int) (Review, error) {
 	}
 	if err != nil {
 		return Review{}, fmt.Errorf("reviews: get: %w", err)
+	}
+	blocked, err := s.blockedAuthor(ctx, v, r.UserID)
+	if err != nil {
+		return Review{}, err
+	}
+	if blocked {
+		return Review{}, ErrNotFound.WithMessage("review %d not found", id)
 	}
 	items := []Review{fromEnt(r)}
 	if err := s.addLikedByMe(ctx, v, items); err != nil {

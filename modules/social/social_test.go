@@ -269,7 +269,15 @@ func TestBlock(t *testing.T) {
 	if body := string(e.do(t, "GET", comments, "", "").Body); !strings.Contains(body, "ada was here") || !strings.Contains(body, "bob was here") {
 		t.Errorf("anonymous view of comments: %s", body)
 	}
-	_ = bobReview
+	// The review itself is not there for ada: no reading, liking or commenting.
+	for _, r := range []struct{ method, path, body string }{
+		{"GET", fmt.Sprintf("/reviews/%d", bobReview), ""},
+		{"PUT", fmt.Sprintf("/reviews/%d/like", bobReview), ""},
+		{"POST", fmt.Sprintf("/reviews/%d/comments", bobReview), `{"body":"hi"}`},
+	} {
+		apptest.AssertError(t, e.do(t, r.method, r.path, ada.Access, r.body), http.StatusNotFound, "RESOURCE_NOT_FOUND")
+	}
+	apptest.AssertStatus(t, e.do(t, "GET", fmt.Sprintf("/reviews/%d", bobReview), cy.Access, ""), http.StatusOK)
 
 	for range 2 {
 		apptest.AssertStatus(t, e.do(t, "DELETE", fmt.Sprintf("/users/%d/block", bob.ID), ada.Access, ""), http.StatusNoContent)

@@ -19,6 +19,7 @@ import (
 	"github.com/reelview/reelview/modules/contents"
 	"github.com/reelview/reelview/modules/notifications"
 	"github.com/reelview/reelview/modules/reviews"
+	"github.com/reelview/reelview/modules/social"
 	"github.com/reelview/reelview/modules/tmdb"
 	"github.com/reelview/reelview/modules/users"
 )
@@ -31,6 +32,7 @@ var featureModules = fx.Options(
 	reviews.Module,
 	tmdb.Module,
 	notifications.Module,
+	social.Module,
 )
 
 // platform is everything but the listener: config, logger, database, Redis,

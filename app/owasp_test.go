@@ -274,6 +274,35 @@ func TestOWASPObjectLevelAuthorization(t *testing.T) {
 		apptest.AssertError(t, w.do(t, "GET", fmt.Sprintf("/api/v1/reviews/%d", id), w.alice.Access, ""), http.StatusNotFound, "RESOURCE_NOT_FOUND")
 		apptest.AssertStatus(t, w.do(t, "GET", fmt.Sprintf("/api/v1/reviews/%d", id), w.bob.Access, ""), http.StatusOK)
 	})
+	t.Run("another's follow requests", func(t *testing.T) {
+		owasp(t, "API1")
+		carol := apptest.SignUp(t, w.a.App)
+		apptest.AssertStatus(t, w.do(t, "PATCH", "/api/v1/users/me", carol.Access, `{"private":true}`), http.StatusOK)
+		apptest.AssertStatus(t, w.do(t, "PUT", fmt.Sprintf("/api/v1/users/%d/follow", carol.ID), w.bob.Access, ""), http.StatusOK)
+		// alice can neither see nor answer carol's requests, nor read her lists.
+		res := w.do(t, "GET", "/api/v1/users/me/follow-requests", w.alice.Access, "")
+		apptest.AssertStatus(t, res, http.StatusOK)
+		if strings.Contains(string(res.Body), w.bob.Nickname) {
+			t.Errorf("alice sees carol's requests: %s", res.Body)
+		}
+		assertDenied(t, w.do(t, "POST", fmt.Sprintf("/api/v1/users/me/follow-requests/%d/approve", w.bob.ID), w.alice.Access, ""))
+		assertDenied(t, w.do(t, "GET", fmt.Sprintf("/api/v1/users/%d/followers", carol.ID), w.alice.Access, ""))
+		assertDenied(t, w.do(t, "GET", fmt.Sprintf("/api/v1/users/%d/followers", carol.ID), w.bob.Access, ""))
+		if body := string(w.do(t, "GET", fmt.Sprintf("/api/v1/users/%d", carol.ID), "", "").Body); !strings.Contains(body, `"follower_count":0`) {
+			t.Errorf("a pending follow counts: %s", body)
+		}
+	})
+	t.Run("blocked user's reviews", func(t *testing.T) {
+		owasp(t, "API1")
+		apptest.AssertStatus(t, w.do(t, "PUT", fmt.Sprintf("/api/v1/users/%d/block", w.bob.ID), w.alice.Access, ""), http.StatusNoContent)
+		defer w.do(t, "DELETE", fmt.Sprintf("/api/v1/users/%d/block", w.bob.ID), w.alice.Access, "")
+		assertDenied(t, w.do(t, "PUT", fmt.Sprintf("/api/v1/users/%d/follow", w.alice.ID), w.bob.Access, ""))
+		res := w.do(t, "GET", fmt.Sprintf("/api/v1/contents/%d/reviews", w.movie), w.bob.Access, "")
+		apptest.AssertStatus(t, res, http.StatusOK)
+		if strings.Contains(string(res.Body), "Perfect organism.") {
+			t.Errorf("bob, blocked, sees alice's review: %s", res.Body)
+		}
+	})
 }
 
 // TestOWASPAuthentication (API2): forged, expired and replayed tokens, and

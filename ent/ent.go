@@ -12,10 +12,12 @@ import (
 	"entgo.io/ent"
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
+	"github.com/reelview/reelview/ent/block"
 	"github.com/reelview/reelview/ent/bookmark"
 	"github.com/reelview/reelview/ent/comment"
 	"github.com/reelview/reelview/ent/content"
 	"github.com/reelview/reelview/ent/device"
+	"github.com/reelview/reelview/ent/follow"
 	"github.com/reelview/reelview/ent/genre"
 	"github.com/reelview/reelview/ent/notification"
 	"github.com/reelview/reelview/ent/pushdelivery"
@@ -83,10 +85,12 @@ var (
 func checkColumn(t, c string) error {
 	initCheck.Do(func() {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
+			block.Table:        block.ValidColumn,
 			bookmark.Table:     bookmark.ValidColumn,
 			comment.Table:      comment.ValidColumn,
 			content.Table:      content.ValidColumn,
 			device.Table:       device.ValidColumn,
+			follow.Table:       follow.ValidColumn,
 			genre.Table:        genre.ValidColumn,
 			notification.Table: notification.ValidColumn,
 			pushdelivery.Table: pushdelivery.ValidColumn,

@@ -14,6 +14,8 @@ import (
 // Tx is a transactional client that is created by calling Client.Tx().
 type Tx struct {
 	config
+	// Block is the client for interacting with the Block builders.
+	Block *BlockClient
 	// Bookmark is the client for interacting with the Bookmark builders.
 	Bookmark *BookmarkClient
 	// Comment is the client for interacting with the Comment builders.
@@ -22,6 +24,8 @@ type Tx struct {
 	Content *ContentClient
 	// Device is the client for interacting with the Device builders.
 	Device *DeviceClient
+	// Follow is the client for interacting with the Follow builders.
+	Follow *FollowClient
 	// Genre is the client for interacting with the Genre builders.
 	Genre *GenreClient
 	// Notification is the client for interacting with the Notification builders.
@@ -167,10 +171,12 @@ func (tx *Tx) Client() *Client {
 }
 
 func (tx *Tx) init() {
+	tx.Block = NewBlockClient(tx.config)
 	tx.Bookmark = NewBookmarkClient(tx.config)
 	tx.Comment = NewCommentClient(tx.config)
 	tx.Content = NewContentClient(tx.config)
 	tx.Device = NewDeviceClient(tx.config)
+	tx.Follow = NewFollowClient(tx.config)
 	tx.Genre = NewGenreClient(tx.config)
 	tx.Notification = NewNotificationClient(tx.config)
 	tx.PushDelivery = NewPushDeliveryClient(tx.config)
@@ -187,7 +193,7 @@ func (tx *Tx) init() {
 // of them in order to commit or rollback the transaction.
 //
 // If a closed transaction is embedded in one of the generated entities, and the entity
-// applies a query, for example: Bookmark.QueryXXX(), the query will be executed
+// applies a query, for example: Block.QueryXXX(), the query will be executed
 // through the driver which created this transaction.
 //
 // Note that txDriver is not goroutine safe.

@@ -41,6 +41,8 @@ type User struct {
 	Status user.Status `json:"status,omitempty"`
 	// PushEnabled holds the value of the "push_enabled" field.
 	PushEnabled bool `json:"push_enabled,omitempty"`
+	// Private holds the value of the "private" field.
+	Private bool `json:"private,omitempty"`
 	// GoogleSub holds the value of the "google_sub" field.
 	GoogleSub *string `json:"google_sub,omitempty"`
 	// FirebaseUID holds the value of the "firebase_uid" field.
@@ -71,9 +73,17 @@ type UserEdges struct {
 	Devices []*Device `json:"devices,omitempty"`
 	// Notifications holds the value of the notifications edge.
 	Notifications []*Notification `json:"notifications,omitempty"`
+	// Following holds the value of the following edge.
+	Following []*Follow `json:"following,omitempty"`
+	// Followers holds the value of the followers edge.
+	Followers []*Follow `json:"followers,omitempty"`
+	// Blocking holds the value of the blocking edge.
+	Blocking []*Block `json:"blocking,omitempty"`
+	// BlockedBy holds the value of the blocked_by edge.
+	BlockedBy []*Block `json:"blocked_by,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [7]bool
+	loadedTypes [11]bool
 }
 
 // ReviewsOrErr returns the Reviews value or an error if the edge
@@ -139,12 +149,48 @@ func (e UserEdges) NotificationsOrErr() ([]*Notification, error) {
 	return nil, &NotLoadedError{edge: "notifications"}
 }
 
+// FollowingOrErr returns the Following value or an error if the edge
+// was not loaded in eager-loading.
+func (e UserEdges) FollowingOrErr() ([]*Follow, error) {
+	if e.loadedTypes[7] {
+		return e.Following, nil
+	}
+	return nil, &NotLoadedError{edge: "following"}
+}
+
+// FollowersOrErr returns the Followers value or an error if the edge
+// was not loaded in eager-loading.
+func (e UserEdges) FollowersOrErr() ([]*Follow, error) {
+	if e.loadedTypes[8] {
+		return e.Followers, nil
+	}
+	return nil, &NotLoadedError{edge: "followers"}
+}
+
+// BlockingOrErr returns the Blocking value or an error if the edge
+// was not loaded in eager-loading.
+func (e UserEdges) BlockingOrErr() ([]*Block, error) {
+	if e.loadedTypes[9] {
+		return e.Blocking, nil
+	}
+	return nil, &NotLoadedError{edge: "blocking"}
+}
+
+// BlockedByOrErr returns the BlockedBy value or an error if the edge
+// was not loaded in eager-loading.
+func (e UserEdges) BlockedByOrErr() ([]*Block, error) {
+	if e.loadedTypes[10] {
+		return e.BlockedBy, nil
+	}
+	return nil, &NotLoadedError{edge: "blocked_by"}
+}
+
 // scanValues returns the types for scanning values from sql.Rows.
 func (*User) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case user.FieldPushEnabled:
+		case user.FieldPushEnabled, user.FieldPrivate:
 			values[i] = new(sql.NullBool)
 		case user.FieldID:
 			values[i] = new(sql.NullInt64)
@@ -246,6 +292,12 @@ func (_m *User) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.PushEnabled = value.Bool
 			}
+		case user.FieldPrivate:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field private", values[i])
+			} else if value.Valid {
+				_m.Private = value.Bool
+			}
 		case user.FieldGoogleSub:
 			if value, ok := values[i].(*sql.NullString); !ok {
 				return fmt.Errorf("unexpected type %T for field google_sub", values[i])
@@ -322,6 +374,26 @@ func (_m *User) QueryNotifications() *NotificationQuery {
 	return NewUserClient(_m.config).QueryNotifications(_m)
 }
 
+// QueryFollowing queries the "following" edge of the User entity.
+func (_m *User) QueryFollowing() *FollowQuery {
+	return NewUserClient(_m.config).QueryFollowing(_m)
+}
+
+// QueryFollowers queries the "followers" edge of the User entity.
+func (_m *User) QueryFollowers() *FollowQuery {
+	return NewUserClient(_m.config).QueryFollowers(_m)
+}
+
+// QueryBlocking queries the "blocking" edge of the User entity.
+func (_m *User) QueryBlocking() *BlockQuery {
+	return NewUserClient(_m.config).QueryBlocking(_m)
+}
+
+// QueryBlockedBy queries the "blocked_by" edge of the User entity.
+func (_m *User) QueryBlockedBy() *BlockQuery {
+	return NewUserClient(_m.config).QueryBlockedBy(_m)
+}
+
 // Update returns a builder for updating this User.
 // Note that you need to call User.Unwrap() before calling this method if this User
 // was returned from a transaction, and the transaction was committed or rolled back.
@@ -381,6 +453,9 @@ func (_m *User) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("push_enabled=")
 	builder.WriteString(fmt.Sprintf("%v", _m.PushEnabled))
+	builder.WriteString(", ")
+	builder.WriteString("private=")
+	builder.WriteString(fmt.Sprintf("%v", _m.Private))
 	builder.WriteString(", ")
 	if v := _m.GoogleSub; v != nil {
 		builder.WriteString("google_sub=")

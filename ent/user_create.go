@@ -11,9 +11,11 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/reelview/reelview/ent/block"
 	"github.com/reelview/reelview/ent/bookmark"
 	"github.com/reelview/reelview/ent/comment"
 	"github.com/reelview/reelview/ent/device"
+	"github.com/reelview/reelview/ent/follow"
 	"github.com/reelview/reelview/ent/notification"
 	"github.com/reelview/reelview/ent/review"
 	"github.com/reelview/reelview/ent/reviewlike"
@@ -181,6 +183,20 @@ func (_c *UserCreate) SetNillablePushEnabled(v *bool) *UserCreate {
 	return _c
 }
 
+// SetPrivate sets the "private" field.
+func (_c *UserCreate) SetPrivate(v bool) *UserCreate {
+	_c.mutation.SetPrivate(v)
+	return _c
+}
+
+// SetNillablePrivate sets the "private" field if the given value is not nil.
+func (_c *UserCreate) SetNillablePrivate(v *bool) *UserCreate {
+	if v != nil {
+		_c.SetPrivate(*v)
+	}
+	return _c
+}
+
 // SetGoogleSub sets the "google_sub" field.
 func (_c *UserCreate) SetGoogleSub(v string) *UserCreate {
 	_c.mutation.SetGoogleSub(v)
@@ -342,6 +358,66 @@ func (_c *UserCreate) AddNotifications(v ...*Notification) *UserCreate {
 	return _c.AddNotificationIDs(ids...)
 }
 
+// AddFollowingIDs adds the "following" edge to the Follow entity by IDs.
+func (_c *UserCreate) AddFollowingIDs(ids ...int) *UserCreate {
+	_c.mutation.AddFollowingIDs(ids...)
+	return _c
+}
+
+// AddFollowing adds the "following" edges to the Follow entity.
+func (_c *UserCreate) AddFollowing(v ...*Follow) *UserCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddFollowingIDs(ids...)
+}
+
+// AddFollowerIDs adds the "followers" edge to the Follow entity by IDs.
+func (_c *UserCreate) AddFollowerIDs(ids ...int) *UserCreate {
+	_c.mutation.AddFollowerIDs(ids...)
+	return _c
+}
+
+// AddFollowers adds the "followers" edges to the Follow entity.
+func (_c *UserCreate) AddFollowers(v ...*Follow) *UserCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddFollowerIDs(ids...)
+}
+
+// AddBlockingIDs adds the "blocking" edge to the Block entity by IDs.
+func (_c *UserCreate) AddBlockingIDs(ids ...int) *UserCreate {
+	_c.mutation.AddBlockingIDs(ids...)
+	return _c
+}
+
+// AddBlocking adds the "blocking" edges to the Block entity.
+func (_c *UserCreate) AddBlocking(v ...*Block) *UserCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddBlockingIDs(ids...)
+}
+
+// AddBlockedByIDs adds the "blocked_by" edge to the Block entity by IDs.
+func (_c *UserCreate) AddBlockedByIDs(ids ...int) *UserCreate {
+	_c.mutation.AddBlockedByIDs(ids...)
+	return _c
+}
+
+// AddBlockedBy adds the "blocked_by" edges to the Block entity.
+func (_c *UserCreate) AddBlockedBy(v ...*Block) *UserCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddBlockedByIDs(ids...)
+}
+
 // Mutation returns the UserMutation object of the builder.
 func (_c *UserCreate) Mutation() *UserMutation {
 	return _c.mutation
@@ -417,6 +493,10 @@ func (_c *UserCreate) defaults() error {
 		v := user.DefaultPushEnabled
 		_c.mutation.SetPushEnabled(v)
 	}
+	if _, ok := _c.mutation.Private(); !ok {
+		v := user.DefaultPrivate
+		_c.mutation.SetPrivate(v)
+	}
 	return nil
 }
 
@@ -486,6 +566,9 @@ func (_c *UserCreate) check() error {
 	}
 	if _, ok := _c.mutation.PushEnabled(); !ok {
 		return &ValidationError{Name: "push_enabled", err: errors.New(`ent: missing required field "User.push_enabled"`)}
+	}
+	if _, ok := _c.mutation.Private(); !ok {
+		return &ValidationError{Name: "private", err: errors.New(`ent: missing required field "User.private"`)}
 	}
 	return nil
 }
@@ -561,6 +644,10 @@ func (_c *UserCreate) createSpec() (*User, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.PushEnabled(); ok {
 		_spec.SetField(user.FieldPushEnabled, field.TypeBool, value)
 		_node.PushEnabled = value
+	}
+	if value, ok := _c.mutation.Private(); ok {
+		_spec.SetField(user.FieldPrivate, field.TypeBool, value)
+		_node.Private = value
 	}
 	if value, ok := _c.mutation.GoogleSub(); ok {
 		_spec.SetField(user.FieldGoogleSub, field.TypeString, value)
@@ -683,6 +770,70 @@ func (_c *UserCreate) createSpec() (*User, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(notification.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.FollowingIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.FollowingTable,
+			Columns: []string{user.FollowingColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(follow.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.FollowersIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.FollowersTable,
+			Columns: []string{user.FollowersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(follow.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.BlockingIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.BlockingTable,
+			Columns: []string{user.BlockingColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(block.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.BlockedByIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.BlockedByTable,
+			Columns: []string{user.BlockedByColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(block.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {
@@ -883,6 +1034,18 @@ func (u *UserUpsert) SetPushEnabled(v bool) *UserUpsert {
 // UpdatePushEnabled sets the "push_enabled" field to the value that was provided on create.
 func (u *UserUpsert) UpdatePushEnabled() *UserUpsert {
 	u.SetExcluded(user.FieldPushEnabled)
+	return u
+}
+
+// SetPrivate sets the "private" field.
+func (u *UserUpsert) SetPrivate(v bool) *UserUpsert {
+	u.Set(user.FieldPrivate, v)
+	return u
+}
+
+// UpdatePrivate sets the "private" field to the value that was provided on create.
+func (u *UserUpsert) UpdatePrivate() *UserUpsert {
+	u.SetExcluded(user.FieldPrivate)
 	return u
 }
 
@@ -1168,6 +1331,20 @@ func (u *UserUpsertOne) SetPushEnabled(v bool) *UserUpsertOne {
 func (u *UserUpsertOne) UpdatePushEnabled() *UserUpsertOne {
 	return u.Update(func(s *UserUpsert) {
 		s.UpdatePushEnabled()
+	})
+}
+
+// SetPrivate sets the "private" field.
+func (u *UserUpsertOne) SetPrivate(v bool) *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.SetPrivate(v)
+	})
+}
+
+// UpdatePrivate sets the "private" field to the value that was provided on create.
+func (u *UserUpsertOne) UpdatePrivate() *UserUpsertOne {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdatePrivate()
 	})
 }
 
@@ -1631,6 +1808,20 @@ func (u *UserUpsertBulk) SetPushEnabled(v bool) *UserUpsertBulk {
 func (u *UserUpsertBulk) UpdatePushEnabled() *UserUpsertBulk {
 	return u.Update(func(s *UserUpsert) {
 		s.UpdatePushEnabled()
+	})
+}
+
+// SetPrivate sets the "private" field.
+func (u *UserUpsertBulk) SetPrivate(v bool) *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.SetPrivate(v)
+	})
+}
+
+// UpdatePrivate sets the "private" field to the value that was provided on create.
+func (u *UserUpsertBulk) UpdatePrivate() *UserUpsertBulk {
+	return u.Update(func(s *UserUpsert) {
+		s.UpdatePrivate()
 	})
 }
 

@@ -11,9 +11,11 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"entgo.io/ent/schema/field"
+	"github.com/reelview/reelview/ent/block"
 	"github.com/reelview/reelview/ent/bookmark"
 	"github.com/reelview/reelview/ent/comment"
 	"github.com/reelview/reelview/ent/device"
+	"github.com/reelview/reelview/ent/follow"
 	"github.com/reelview/reelview/ent/notification"
 	"github.com/reelview/reelview/ent/predicate"
 	"github.com/reelview/reelview/ent/review"
@@ -190,6 +192,20 @@ func (_u *UserUpdate) SetPushEnabled(v bool) *UserUpdate {
 func (_u *UserUpdate) SetNillablePushEnabled(v *bool) *UserUpdate {
 	if v != nil {
 		_u.SetPushEnabled(*v)
+	}
+	return _u
+}
+
+// SetPrivate sets the "private" field.
+func (_u *UserUpdate) SetPrivate(v bool) *UserUpdate {
+	_u.mutation.SetPrivate(v)
+	return _u
+}
+
+// SetNillablePrivate sets the "private" field if the given value is not nil.
+func (_u *UserUpdate) SetNillablePrivate(v *bool) *UserUpdate {
+	if v != nil {
+		_u.SetPrivate(*v)
 	}
 	return _u
 }
@@ -379,6 +395,66 @@ func (_u *UserUpdate) AddNotifications(v ...*Notification) *UserUpdate {
 	return _u.AddNotificationIDs(ids...)
 }
 
+// AddFollowingIDs adds the "following" edge to the Follow entity by IDs.
+func (_u *UserUpdate) AddFollowingIDs(ids ...int) *UserUpdate {
+	_u.mutation.AddFollowingIDs(ids...)
+	return _u
+}
+
+// AddFollowing adds the "following" edges to the Follow entity.
+func (_u *UserUpdate) AddFollowing(v ...*Follow) *UserUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddFollowingIDs(ids...)
+}
+
+// AddFollowerIDs adds the "followers" edge to the Follow entity by IDs.
+func (_u *UserUpdate) AddFollowerIDs(ids ...int) *UserUpdate {
+	_u.mutation.AddFollowerIDs(ids...)
+	return _u
+}
+
+// AddFollowers adds the "followers" edges to the Follow entity.
+func (_u *UserUpdate) AddFollowers(v ...*Follow) *UserUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddFollowerIDs(ids...)
+}
+
+// AddBlockingIDs adds the "blocking" edge to the Block entity by IDs.
+func (_u *UserUpdate) AddBlockingIDs(ids ...int) *UserUpdate {
+	_u.mutation.AddBlockingIDs(ids...)
+	return _u
+}
+
+// AddBlocking adds the "blocking" edges to the Block entity.
+func (_u *UserUpdate) AddBlocking(v ...*Block) *UserUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddBlockingIDs(ids...)
+}
+
+// AddBlockedByIDs adds the "blocked_by" edge to the Block entity by IDs.
+func (_u *UserUpdate) AddBlockedByIDs(ids ...int) *UserUpdate {
+	_u.mutation.AddBlockedByIDs(ids...)
+	return _u
+}
+
+// AddBlockedBy adds the "blocked_by" edges to the Block entity.
+func (_u *UserUpdate) AddBlockedBy(v ...*Block) *UserUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddBlockedByIDs(ids...)
+}
+
 // Mutation returns the UserMutation object of the builder.
 func (_u *UserUpdate) Mutation() *UserMutation {
 	return _u.mutation
@@ -531,6 +607,90 @@ func (_u *UserUpdate) RemoveNotifications(v ...*Notification) *UserUpdate {
 	return _u.RemoveNotificationIDs(ids...)
 }
 
+// ClearFollowing clears all "following" edges to the Follow entity.
+func (_u *UserUpdate) ClearFollowing() *UserUpdate {
+	_u.mutation.ClearFollowing()
+	return _u
+}
+
+// RemoveFollowingIDs removes the "following" edge to Follow entities by IDs.
+func (_u *UserUpdate) RemoveFollowingIDs(ids ...int) *UserUpdate {
+	_u.mutation.RemoveFollowingIDs(ids...)
+	return _u
+}
+
+// RemoveFollowing removes "following" edges to Follow entities.
+func (_u *UserUpdate) RemoveFollowing(v ...*Follow) *UserUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveFollowingIDs(ids...)
+}
+
+// ClearFollowers clears all "followers" edges to the Follow entity.
+func (_u *UserUpdate) ClearFollowers() *UserUpdate {
+	_u.mutation.ClearFollowers()
+	return _u
+}
+
+// RemoveFollowerIDs removes the "followers" edge to Follow entities by IDs.
+func (_u *UserUpdate) RemoveFollowerIDs(ids ...int) *UserUpdate {
+	_u.mutation.RemoveFollowerIDs(ids...)
+	return _u
+}
+
+// RemoveFollowers removes "followers" edges to Follow entities.
+func (_u *UserUpdate) RemoveFollowers(v ...*Follow) *UserUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveFollowerIDs(ids...)
+}
+
+// ClearBlocking clears all "blocking" edges to the Block entity.
+func (_u *UserUpdate) ClearBlocking() *UserUpdate {
+	_u.mutation.ClearBlocking()
+	return _u
+}
+
+// RemoveBlockingIDs removes the "blocking" edge to Block entities by IDs.
+func (_u *UserUpdate) RemoveBlockingIDs(ids ...int) *UserUpdate {
+	_u.mutation.RemoveBlockingIDs(ids...)
+	return _u
+}
+
+// RemoveBlocking removes "blocking" edges to Block entities.
+func (_u *UserUpdate) RemoveBlocking(v ...*Block) *UserUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveBlockingIDs(ids...)
+}
+
+// ClearBlockedBy clears all "blocked_by" edges to the Block entity.
+func (_u *UserUpdate) ClearBlockedBy() *UserUpdate {
+	_u.mutation.ClearBlockedBy()
+	return _u
+}
+
+// RemoveBlockedByIDs removes the "blocked_by" edge to Block entities by IDs.
+func (_u *UserUpdate) RemoveBlockedByIDs(ids ...int) *UserUpdate {
+	_u.mutation.RemoveBlockedByIDs(ids...)
+	return _u
+}
+
+// RemoveBlockedBy removes "blocked_by" edges to Block entities.
+func (_u *UserUpdate) RemoveBlockedBy(v ...*Block) *UserUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveBlockedByIDs(ids...)
+}
+
 // Save executes the query and returns the number of nodes affected by the update operation.
 func (_u *UserUpdate) Save(ctx context.Context) (int, error) {
 	if err := _u.defaults(); err != nil {
@@ -669,6 +829,9 @@ func (_u *UserUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.PushEnabled(); ok {
 		_spec.SetField(user.FieldPushEnabled, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.Private(); ok {
+		_spec.SetField(user.FieldPrivate, field.TypeBool, value)
 	}
 	if value, ok := _u.mutation.GoogleSub(); ok {
 		_spec.SetField(user.FieldGoogleSub, field.TypeString, value)
@@ -1009,6 +1172,186 @@ func (_u *UserUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	if _u.mutation.FollowingCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.FollowingTable,
+			Columns: []string{user.FollowingColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(follow.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedFollowingIDs(); len(nodes) > 0 && !_u.mutation.FollowingCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.FollowingTable,
+			Columns: []string{user.FollowingColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(follow.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.FollowingIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.FollowingTable,
+			Columns: []string{user.FollowingColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(follow.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.FollowersCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.FollowersTable,
+			Columns: []string{user.FollowersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(follow.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedFollowersIDs(); len(nodes) > 0 && !_u.mutation.FollowersCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.FollowersTable,
+			Columns: []string{user.FollowersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(follow.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.FollowersIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.FollowersTable,
+			Columns: []string{user.FollowersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(follow.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.BlockingCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.BlockingTable,
+			Columns: []string{user.BlockingColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(block.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedBlockingIDs(); len(nodes) > 0 && !_u.mutation.BlockingCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.BlockingTable,
+			Columns: []string{user.BlockingColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(block.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.BlockingIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.BlockingTable,
+			Columns: []string{user.BlockingColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(block.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.BlockedByCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.BlockedByTable,
+			Columns: []string{user.BlockedByColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(block.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedBlockedByIDs(); len(nodes) > 0 && !_u.mutation.BlockedByCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.BlockedByTable,
+			Columns: []string{user.BlockedByColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(block.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.BlockedByIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.BlockedByTable,
+			Columns: []string{user.BlockedByColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(block.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -1185,6 +1528,20 @@ func (_u *UserUpdateOne) SetPushEnabled(v bool) *UserUpdateOne {
 func (_u *UserUpdateOne) SetNillablePushEnabled(v *bool) *UserUpdateOne {
 	if v != nil {
 		_u.SetPushEnabled(*v)
+	}
+	return _u
+}
+
+// SetPrivate sets the "private" field.
+func (_u *UserUpdateOne) SetPrivate(v bool) *UserUpdateOne {
+	_u.mutation.SetPrivate(v)
+	return _u
+}
+
+// SetNillablePrivate sets the "private" field if the given value is not nil.
+func (_u *UserUpdateOne) SetNillablePrivate(v *bool) *UserUpdateOne {
+	if v != nil {
+		_u.SetPrivate(*v)
 	}
 	return _u
 }
@@ -1374,6 +1731,66 @@ func (_u *UserUpdateOne) AddNotifications(v ...*Notification) *UserUpdateOne {
 	return _u.AddNotificationIDs(ids...)
 }
 
+// AddFollowingIDs adds the "following" edge to the Follow entity by IDs.
+func (_u *UserUpdateOne) AddFollowingIDs(ids ...int) *UserUpdateOne {
+	_u.mutation.AddFollowingIDs(ids...)
+	return _u
+}
+
+// AddFollowing adds the "following" edges to the Follow entity.
+func (_u *UserUpdateOne) AddFollowing(v ...*Follow) *UserUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddFollowingIDs(ids...)
+}
+
+// AddFollowerIDs adds the "followers" edge to the Follow entity by IDs.
+func (_u *UserUpdateOne) AddFollowerIDs(ids ...int) *UserUpdateOne {
+	_u.mutation.AddFollowerIDs(ids...)
+	return _u
+}
+
+// AddFollowers adds the "followers" edges to the Follow entity.
+func (_u *UserUpdateOne) AddFollowers(v ...*Follow) *UserUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddFollowerIDs(ids...)
+}
+
+// AddBlockingIDs adds the "blocking" edge to the Block entity by IDs.
+func (_u *UserUpdateOne) AddBlockingIDs(ids ...int) *UserUpdateOne {
+	_u.mutation.AddBlockingIDs(ids...)
+	return _u
+}
+
+// AddBlocking adds the "blocking" edges to the Block entity.
+func (_u *UserUpdateOne) AddBlocking(v ...*Block) *UserUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddBlockingIDs(ids...)
+}
+
+// AddBlockedByIDs adds the "blocked_by" edge to the Block entity by IDs.
+func (_u *UserUpdateOne) AddBlockedByIDs(ids ...int) *UserUpdateOne {
+	_u.mutation.AddBlockedByIDs(ids...)
+	return _u
+}
+
+// AddBlockedBy adds the "blocked_by" edges to the Block entity.
+func (_u *UserUpdateOne) AddBlockedBy(v ...*Block) *UserUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddBlockedByIDs(ids...)
+}
+
 // Mutation returns the UserMutation object of the builder.
 func (_u *UserUpdateOne) Mutation() *UserMutation {
 	return _u.mutation
@@ -1524,6 +1941,90 @@ func (_u *UserUpdateOne) RemoveNotifications(v ...*Notification) *UserUpdateOne 
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveNotificationIDs(ids...)
+}
+
+// ClearFollowing clears all "following" edges to the Follow entity.
+func (_u *UserUpdateOne) ClearFollowing() *UserUpdateOne {
+	_u.mutation.ClearFollowing()
+	return _u
+}
+
+// RemoveFollowingIDs removes the "following" edge to Follow entities by IDs.
+func (_u *UserUpdateOne) RemoveFollowingIDs(ids ...int) *UserUpdateOne {
+	_u.mutation.RemoveFollowingIDs(ids...)
+	return _u
+}
+
+// RemoveFollowing removes "following" edges to Follow entities.
+func (_u *UserUpdateOne) RemoveFollowing(v ...*Follow) *UserUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveFollowingIDs(ids...)
+}
+
+// ClearFollowers clears all "followers" edges to the Follow entity.
+func (_u *UserUpdateOne) ClearFollowers() *UserUpdateOne {
+	_u.mutation.ClearFollowers()
+	return _u
+}
+
+// RemoveFollowerIDs removes the "followers" edge to Follow entities by IDs.
+func (_u *UserUpdateOne) RemoveFollowerIDs(ids ...int) *UserUpdateOne {
+	_u.mutation.RemoveFollowerIDs(ids...)
+	return _u
+}
+
+// RemoveFollowers removes "followers" edges to Follow entities.
+func (_u *UserUpdateOne) RemoveFollowers(v ...*Follow) *UserUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveFollowerIDs(ids...)
+}
+
+// ClearBlocking clears all "blocking" edges to the Block entity.
+func (_u *UserUpdateOne) ClearBlocking() *UserUpdateOne {
+	_u.mutation.ClearBlocking()
+	return _u
+}
+
+// RemoveBlockingIDs removes the "blocking" edge to Block entities by IDs.
+func (_u *UserUpdateOne) RemoveBlockingIDs(ids ...int) *UserUpdateOne {
+	_u.mutation.RemoveBlockingIDs(ids...)
+	return _u
+}
+
+// RemoveBlocking removes "blocking" edges to Block entities.
+func (_u *UserUpdateOne) RemoveBlocking(v ...*Block) *UserUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveBlockingIDs(ids...)
+}
+
+// ClearBlockedBy clears all "blocked_by" edges to the Block entity.
+func (_u *UserUpdateOne) ClearBlockedBy() *UserUpdateOne {
+	_u.mutation.ClearBlockedBy()
+	return _u
+}
+
+// RemoveBlockedByIDs removes the "blocked_by" edge to Block entities by IDs.
+func (_u *UserUpdateOne) RemoveBlockedByIDs(ids ...int) *UserUpdateOne {
+	_u.mutation.RemoveBlockedByIDs(ids...)
+	return _u
+}
+
+// RemoveBlockedBy removes "blocked_by" edges to Block entities.
+func (_u *UserUpdateOne) RemoveBlockedBy(v ...*Block) *UserUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveBlockedByIDs(ids...)
 }
 
 // Where appends a list predicates to the UserUpdate builder.
@@ -1694,6 +2195,9 @@ func (_u *UserUpdateOne) sqlSave(ctx context.Context) (_node *User, err error) {
 	}
 	if value, ok := _u.mutation.PushEnabled(); ok {
 		_spec.SetField(user.FieldPushEnabled, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.Private(); ok {
+		_spec.SetField(user.FieldPrivate, field.TypeBool, value)
 	}
 	if value, ok := _u.mutation.GoogleSub(); ok {
 		_spec.SetField(user.FieldGoogleSub, field.TypeString, value)
@@ -2027,6 +2531,186 @@ func (_u *UserUpdateOne) sqlSave(ctx context.Context) (_node *User, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(notification.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.FollowingCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.FollowingTable,
+			Columns: []string{user.FollowingColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(follow.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedFollowingIDs(); len(nodes) > 0 && !_u.mutation.FollowingCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.FollowingTable,
+			Columns: []string{user.FollowingColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(follow.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.FollowingIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.FollowingTable,
+			Columns: []string{user.FollowingColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(follow.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.FollowersCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.FollowersTable,
+			Columns: []string{user.FollowersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(follow.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedFollowersIDs(); len(nodes) > 0 && !_u.mutation.FollowersCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.FollowersTable,
+			Columns: []string{user.FollowersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(follow.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.FollowersIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.FollowersTable,
+			Columns: []string{user.FollowersColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(follow.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.BlockingCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.BlockingTable,
+			Columns: []string{user.BlockingColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(block.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedBlockingIDs(); len(nodes) > 0 && !_u.mutation.BlockingCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.BlockingTable,
+			Columns: []string{user.BlockingColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(block.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.BlockingIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.BlockingTable,
+			Columns: []string{user.BlockingColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(block.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.BlockedByCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.BlockedByTable,
+			Columns: []string{user.BlockedByColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(block.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedBlockedByIDs(); len(nodes) > 0 && !_u.mutation.BlockedByCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.BlockedByTable,
+			Columns: []string{user.BlockedByColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(block.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.BlockedByIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.BlockedByTable,
+			Columns: []string{user.BlockedByColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(block.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

@@ -8,10 +8,12 @@ import (
 
 	"entgo.io/ent/dialect/sql"
 	"github.com/reelview/reelview/ent"
+	"github.com/reelview/reelview/ent/block"
 	"github.com/reelview/reelview/ent/bookmark"
 	"github.com/reelview/reelview/ent/comment"
 	"github.com/reelview/reelview/ent/content"
 	"github.com/reelview/reelview/ent/device"
+	"github.com/reelview/reelview/ent/follow"
 	"github.com/reelview/reelview/ent/genre"
 	"github.com/reelview/reelview/ent/notification"
 	"github.com/reelview/reelview/ent/predicate"
@@ -76,6 +78,33 @@ func (f TraverseFunc) Traverse(ctx context.Context, q ent.Query) error {
 		return err
 	}
 	return f(ctx, query)
+}
+
+// The BlockFunc type is an adapter to allow the use of ordinary function as a Querier.
+type BlockFunc func(context.Context, *ent.BlockQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f BlockFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.BlockQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.BlockQuery", q)
+}
+
+// The TraverseBlock type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseBlock func(context.Context, *ent.BlockQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseBlock) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseBlock) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.BlockQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.BlockQuery", q)
 }
 
 // The BookmarkFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -184,6 +213,33 @@ func (f TraverseDevice) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.DeviceQuery", q)
+}
+
+// The FollowFunc type is an adapter to allow the use of ordinary function as a Querier.
+type FollowFunc func(context.Context, *ent.FollowQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f FollowFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.FollowQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.FollowQuery", q)
+}
+
+// The TraverseFollow type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseFollow func(context.Context, *ent.FollowQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseFollow) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseFollow) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.FollowQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.FollowQuery", q)
 }
 
 // The GenreFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -378,6 +434,8 @@ func (f TraverseUser) Traverse(ctx context.Context, q ent.Query) error {
 // NewQuery returns the generic Query interface for the given typed query.
 func NewQuery(q ent.Query) (Query, error) {
 	switch q := q.(type) {
+	case *ent.BlockQuery:
+		return &query[*ent.BlockQuery, predicate.Block, block.OrderOption]{typ: ent.TypeBlock, tq: q}, nil
 	case *ent.BookmarkQuery:
 		return &query[*ent.BookmarkQuery, predicate.Bookmark, bookmark.OrderOption]{typ: ent.TypeBookmark, tq: q}, nil
 	case *ent.CommentQuery:
@@ -386,6 +444,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.ContentQuery, predicate.Content, content.OrderOption]{typ: ent.TypeContent, tq: q}, nil
 	case *ent.DeviceQuery:
 		return &query[*ent.DeviceQuery, predicate.Device, device.OrderOption]{typ: ent.TypeDevice, tq: q}, nil
+	case *ent.FollowQuery:
+		return &query[*ent.FollowQuery, predicate.Follow, follow.OrderOption]{typ: ent.TypeFollow, tq: q}, nil
 	case *ent.GenreQuery:
 		return &query[*ent.GenreQuery, predicate.Genre, genre.OrderOption]{typ: ent.TypeGenre, tq: q}, nil
 	case *ent.NotificationQuery:

@@ -9,6 +9,45 @@ import (
 )
 
 var (
+	// BlocksColumns holds the columns for the "blocks" table.
+	BlocksColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "blocker_id", Type: field.TypeInt},
+		{Name: "blocked_id", Type: field.TypeInt},
+	}
+	// BlocksTable holds the schema information for the "blocks" table.
+	BlocksTable = &schema.Table{
+		Name:       "blocks",
+		Columns:    BlocksColumns,
+		PrimaryKey: []*schema.Column{BlocksColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "blocks_users_blocking",
+				Columns:    []*schema.Column{BlocksColumns[2]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "blocks_users_blocked_by",
+				Columns:    []*schema.Column{BlocksColumns[3]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "block_blocker_id_blocked_id",
+				Unique:  true,
+				Columns: []*schema.Column{BlocksColumns[2], BlocksColumns[3]},
+			},
+			{
+				Name:    "block_blocked_id",
+				Unique:  false,
+				Columns: []*schema.Column{BlocksColumns[3]},
+			},
+		},
+	}
 	// BookmarksColumns holds the columns for the "bookmarks" table.
 	BookmarksColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -231,6 +270,51 @@ var (
 			},
 		},
 	}
+	// FollowsColumns holds the columns for the "follows" table.
+	FollowsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"ACTIVE", "PENDING"}, Default: "ACTIVE"},
+		{Name: "follower_id", Type: field.TypeInt},
+		{Name: "followee_id", Type: field.TypeInt},
+	}
+	// FollowsTable holds the schema information for the "follows" table.
+	FollowsTable = &schema.Table{
+		Name:       "follows",
+		Columns:    FollowsColumns,
+		PrimaryKey: []*schema.Column{FollowsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "follows_users_following",
+				Columns:    []*schema.Column{FollowsColumns[3]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "follows_users_followers",
+				Columns:    []*schema.Column{FollowsColumns[4]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "follow_follower_id_followee_id",
+				Unique:  true,
+				Columns: []*schema.Column{FollowsColumns[3], FollowsColumns[4]},
+			},
+			{
+				Name:    "follow_followee_id_status_created_at_id",
+				Unique:  false,
+				Columns: []*schema.Column{FollowsColumns[4], FollowsColumns[2], FollowsColumns[1], FollowsColumns[0]},
+			},
+			{
+				Name:    "follow_follower_id_status_created_at_id",
+				Unique:  false,
+				Columns: []*schema.Column{FollowsColumns[3], FollowsColumns[2], FollowsColumns[1], FollowsColumns[0]},
+			},
+		},
+	}
 	// GenresColumns holds the columns for the "genres" table.
 	GenresColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -440,6 +524,11 @@ var (
 				Unique:  false,
 				Columns: []*schema.Column{ReviewLikesColumns[2], ReviewLikesColumns[1]},
 			},
+			{
+				Name:    "reviewlike_user_id_created_at_id",
+				Unique:  false,
+				Columns: []*schema.Column{ReviewLikesColumns[3], ReviewLikesColumns[1], ReviewLikesColumns[0]},
+			},
 		},
 	}
 	// ReviewReportsColumns holds the columns for the "review_reports" table.
@@ -505,6 +594,7 @@ var (
 		{Name: "role", Type: field.TypeEnum, Enums: []string{"USER", "ADMIN"}, Default: "USER"},
 		{Name: "status", Type: field.TypeEnum, Enums: []string{"ACTIVE", "BLOCKED"}, Default: "ACTIVE"},
 		{Name: "push_enabled", Type: field.TypeBool, Default: true},
+		{Name: "private", Type: field.TypeBool, Default: false},
 		{Name: "google_sub", Type: field.TypeString, Nullable: true},
 		{Name: "firebase_uid", Type: field.TypeString, Nullable: true},
 		{Name: "password_changed_at", Type: field.TypeTime, Nullable: true},
@@ -540,12 +630,12 @@ var (
 			{
 				Name:    "user_google_sub",
 				Unique:  true,
-				Columns: []*schema.Column{UsersColumns[13]},
+				Columns: []*schema.Column{UsersColumns[14]},
 			},
 			{
 				Name:    "user_firebase_uid",
 				Unique:  true,
-				Columns: []*schema.Column{UsersColumns[14]},
+				Columns: []*schema.Column{UsersColumns[15]},
 			},
 			{
 				Name:    "user_created_at",
@@ -581,10 +671,12 @@ var (
 	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
+		BlocksTable,
 		BookmarksTable,
 		CommentsTable,
 		ContentsTable,
 		DevicesTable,
+		FollowsTable,
 		GenresTable,
 		NotificationsTable,
 		PushDeliveriesTable,
@@ -597,11 +689,15 @@ var (
 )
 
 func init() {
+	BlocksTable.ForeignKeys[0].RefTable = UsersTable
+	BlocksTable.ForeignKeys[1].RefTable = UsersTable
 	BookmarksTable.ForeignKeys[0].RefTable = ContentsTable
 	BookmarksTable.ForeignKeys[1].RefTable = UsersTable
 	CommentsTable.ForeignKeys[0].RefTable = ReviewsTable
 	CommentsTable.ForeignKeys[1].RefTable = UsersTable
 	DevicesTable.ForeignKeys[0].RefTable = UsersTable
+	FollowsTable.ForeignKeys[0].RefTable = UsersTable
+	FollowsTable.ForeignKeys[1].RefTable = UsersTable
 	NotificationsTable.ForeignKeys[0].RefTable = UsersTable
 	ReviewsTable.ForeignKeys[0].RefTable = ContentsTable
 	ReviewsTable.ForeignKeys[1].RefTable = UsersTable

@@ -6,6 +6,9 @@ import (
 	"entgo.io/ent/dialect/sql"
 )
 
+// Block is the predicate function for block builders.
+type Block func(*sql.Selector)
+
 // Bookmark is the predicate function for bookmark builders.
 type Bookmark func(*sql.Selector)
 
@@ -17,6 +20,9 @@ type Content func(*sql.Selector)
 
 // Device is the predicate function for device builders.
 type Device func(*sql.Selector)
+
+// Follow is the predicate function for follow builders.
+type Follow func(*sql.Selector)
 
 // Genre is the predicate function for genre builders.
 type Genre func(*sql.Selector)

@@ -5,10 +5,12 @@ package runtime
 import (
 	"time"
 
+	"github.com/reelview/reelview/ent/block"
 	"github.com/reelview/reelview/ent/bookmark"
 	"github.com/reelview/reelview/ent/comment"
 	"github.com/reelview/reelview/ent/content"
 	"github.com/reelview/reelview/ent/device"
+	"github.com/reelview/reelview/ent/follow"
 	"github.com/reelview/reelview/ent/genre"
 	"github.com/reelview/reelview/ent/notification"
 	"github.com/reelview/reelview/ent/pushdelivery"
@@ -23,6 +25,15 @@ import (
 // (default values, validators, hooks and policies) and stitches it
 // to their package variables.
 func init() {
+	blockMixin := schema.Block{}.Mixin()
+	blockMixinFields0 := blockMixin[0].Fields()
+	_ = blockMixinFields0
+	blockFields := schema.Block{}.Fields()
+	_ = blockFields
+	// blockDescCreatedAt is the schema descriptor for created_at field.
+	blockDescCreatedAt := blockMixinFields0[0].Descriptor()
+	// block.DefaultCreatedAt holds the default value on creation for the created_at field.
+	block.DefaultCreatedAt = blockDescCreatedAt.Default.(func() time.Time)
 	bookmarkMixin := schema.Bookmark{}.Mixin()
 	bookmarkMixinFields0 := bookmarkMixin[0].Fields()
 	_ = bookmarkMixinFields0
@@ -211,6 +222,15 @@ func init() {
 	deviceDescLastSeenAt := deviceFields[3].Descriptor()
 	// device.DefaultLastSeenAt holds the default value on creation for the last_seen_at field.
 	device.DefaultLastSeenAt = deviceDescLastSeenAt.Default.(func() time.Time)
+	followMixin := schema.Follow{}.Mixin()
+	followMixinFields0 := followMixin[0].Fields()
+	_ = followMixinFields0
+	followFields := schema.Follow{}.Fields()
+	_ = followFields
+	// followDescCreatedAt is the schema descriptor for created_at field.
+	followDescCreatedAt := followMixinFields0[0].Descriptor()
+	// follow.DefaultCreatedAt holds the default value on creation for the created_at field.
+	follow.DefaultCreatedAt = followDescCreatedAt.Default.(func() time.Time)
 	genreMixin := schema.Genre{}.Mixin()
 	genreMixinFields0 := genreMixin[0].Fields()
 	_ = genreMixinFields0
@@ -442,6 +462,10 @@ func init() {
 	userDescPushEnabled := userFields[8].Descriptor()
 	// user.DefaultPushEnabled holds the default value on creation for the push_enabled field.
 	user.DefaultPushEnabled = userDescPushEnabled.Default.(bool)
+	// userDescPrivate is the schema descriptor for private field.
+	userDescPrivate := userFields[9].Descriptor()
+	// user.DefaultPrivate holds the default value on creation for the private field.
+	user.DefaultPrivate = userDescPrivate.Default.(bool)
 }
 
 const (

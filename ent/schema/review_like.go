@@ -30,6 +30,7 @@ func (ReviewLike) Edges() []ent.Edge {
 func (ReviewLike) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("user_id", "review_id").Unique(),
-		index.Fields("review_id", "created_at"), // popular reviews of a recent window
+		index.Fields("review_id", "created_at"),     // popular reviews of a recent window
+		index.Fields("user_id", "created_at", "id"), // a user's likes, newest first: the feed
 	}
 }

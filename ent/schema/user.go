@@ -44,6 +44,8 @@ func (User) Fields() []ent.Field {
 		field.Enum("role").Values("USER", "ADMIN").Default("USER"),
 		field.Enum("status").Values("ACTIVE", "BLOCKED").Default("ACTIVE"),
 		field.Bool("push_enabled").Default(true),
+		// Private accounts approve each follower.
+		field.Bool("private").Default(false),
 		field.String("google_sub").Optional().Nillable(),
 		field.String("firebase_uid").Optional().Nillable(),
 		field.Time("password_changed_at").Optional().Nillable(),
@@ -61,6 +63,10 @@ func (User) Edges() []ent.Edge {
 		edge.To("bookmarks", Bookmark.Type),
 		edge.To("devices", Device.Type),
 		edge.To("notifications", Notification.Type),
+		edge.To("following", Follow.Type),
+		edge.To("followers", Follow.Type),
+		edge.To("blocking", Block.Type),
+		edge.To("blocked_by", Block.Type),
 	}
 }
 

@@ -40,6 +40,8 @@ const (
 	FieldStatus = "status"
 	// FieldPushEnabled holds the string denoting the push_enabled field in the database.
 	FieldPushEnabled = "push_enabled"
+	// FieldPrivate holds the string denoting the private field in the database.
+	FieldPrivate = "private"
 	// FieldGoogleSub holds the string denoting the google_sub field in the database.
 	FieldGoogleSub = "google_sub"
 	// FieldFirebaseUID holds the string denoting the firebase_uid field in the database.
@@ -62,6 +64,14 @@ const (
 	EdgeDevices = "devices"
 	// EdgeNotifications holds the string denoting the notifications edge name in mutations.
 	EdgeNotifications = "notifications"
+	// EdgeFollowing holds the string denoting the following edge name in mutations.
+	EdgeFollowing = "following"
+	// EdgeFollowers holds the string denoting the followers edge name in mutations.
+	EdgeFollowers = "followers"
+	// EdgeBlocking holds the string denoting the blocking edge name in mutations.
+	EdgeBlocking = "blocking"
+	// EdgeBlockedBy holds the string denoting the blocked_by edge name in mutations.
+	EdgeBlockedBy = "blocked_by"
 	// Table holds the table name of the user in the database.
 	Table = "users"
 	// ReviewsTable is the table that holds the reviews relation/edge.
@@ -113,6 +123,34 @@ const (
 	NotificationsInverseTable = "notifications"
 	// NotificationsColumn is the table column denoting the notifications relation/edge.
 	NotificationsColumn = "user_id"
+	// FollowingTable is the table that holds the following relation/edge.
+	FollowingTable = "follows"
+	// FollowingInverseTable is the table name for the Follow entity.
+	// It exists in this package in order to avoid circular dependency with the "follow" package.
+	FollowingInverseTable = "follows"
+	// FollowingColumn is the table column denoting the following relation/edge.
+	FollowingColumn = "follower_id"
+	// FollowersTable is the table that holds the followers relation/edge.
+	FollowersTable = "follows"
+	// FollowersInverseTable is the table name for the Follow entity.
+	// It exists in this package in order to avoid circular dependency with the "follow" package.
+	FollowersInverseTable = "follows"
+	// FollowersColumn is the table column denoting the followers relation/edge.
+	FollowersColumn = "followee_id"
+	// BlockingTable is the table that holds the blocking relation/edge.
+	BlockingTable = "blocks"
+	// BlockingInverseTable is the table name for the Block entity.
+	// It exists in this package in order to avoid circular dependency with the "block" package.
+	BlockingInverseTable = "blocks"
+	// BlockingColumn is the table column denoting the blocking relation/edge.
+	BlockingColumn = "blocker_id"
+	// BlockedByTable is the table that holds the blocked_by relation/edge.
+	BlockedByTable = "blocks"
+	// BlockedByInverseTable is the table name for the Block entity.
+	// It exists in this package in order to avoid circular dependency with the "block" package.
+	BlockedByInverseTable = "blocks"
+	// BlockedByColumn is the table column denoting the blocked_by relation/edge.
+	BlockedByColumn = "blocked_id"
 )
 
 // Columns holds all SQL columns for user fields.
@@ -130,6 +168,7 @@ var Columns = []string{
 	FieldRole,
 	FieldStatus,
 	FieldPushEnabled,
+	FieldPrivate,
 	FieldGoogleSub,
 	FieldFirebaseUID,
 	FieldPasswordChangedAt,
@@ -178,6 +217,8 @@ var (
 	AvatarURLValidator func(string) error
 	// DefaultPushEnabled holds the default value on creation for the "push_enabled" field.
 	DefaultPushEnabled bool
+	// DefaultPrivate holds the default value on creation for the "private" field.
+	DefaultPrivate bool
 )
 
 // Role defines the type for the "role" enum field.
@@ -300,6 +341,11 @@ func ByPushEnabled(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldPushEnabled, opts...).ToFunc()
 }
 
+// ByPrivate orders the results by the private field.
+func ByPrivate(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPrivate, opts...).ToFunc()
+}
+
 // ByGoogleSub orders the results by the google_sub field.
 func ByGoogleSub(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldGoogleSub, opts...).ToFunc()
@@ -417,6 +463,62 @@ func ByNotifications(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newNotificationsStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByFollowingCount orders the results by following count.
+func ByFollowingCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newFollowingStep(), opts...)
+	}
+}
+
+// ByFollowing orders the results by following terms.
+func ByFollowing(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newFollowingStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByFollowersCount orders the results by followers count.
+func ByFollowersCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newFollowersStep(), opts...)
+	}
+}
+
+// ByFollowers orders the results by followers terms.
+func ByFollowers(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newFollowersStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByBlockingCount orders the results by blocking count.
+func ByBlockingCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newBlockingStep(), opts...)
+	}
+}
+
+// ByBlocking orders the results by blocking terms.
+func ByBlocking(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newBlockingStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByBlockedByCount orders the results by blocked_by count.
+func ByBlockedByCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newBlockedByStep(), opts...)
+	}
+}
+
+// ByBlockedBy orders the results by blocked_by terms.
+func ByBlockedBy(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newBlockedByStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newReviewsStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -464,5 +566,33 @@ func newNotificationsStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(NotificationsInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, NotificationsTable, NotificationsColumn),
+	)
+}
+func newFollowingStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(FollowingInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, FollowingTable, FollowingColumn),
+	)
+}
+func newFollowersStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(FollowersInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, FollowersTable, FollowersColumn),
+	)
+}
+func newBlockingStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(BlockingInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, BlockingTable, BlockingColumn),
+	)
+}
+func newBlockedByStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(BlockedByInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, BlockedByTable, BlockedByColumn),
 	)
 }

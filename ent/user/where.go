@@ -105,6 +105,11 @@ func PushEnabled(v bool) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldPushEnabled, v))
 }
 
+// Private applies equality check predicate on the "private" field. It's identical to PrivateEQ.
+func Private(v bool) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldPrivate, v))
+}
+
 // GoogleSub applies equality check predicate on the "google_sub" field. It's identical to GoogleSubEQ.
 func GoogleSub(v string) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldGoogleSub, v))
@@ -705,6 +710,16 @@ func PushEnabledNEQ(v bool) predicate.User {
 	return predicate.User(sql.FieldNEQ(FieldPushEnabled, v))
 }
 
+// PrivateEQ applies the EQ predicate on the "private" field.
+func PrivateEQ(v bool) predicate.User {
+	return predicate.User(sql.FieldEQ(FieldPrivate, v))
+}
+
+// PrivateNEQ applies the NEQ predicate on the "private" field.
+func PrivateNEQ(v bool) predicate.User {
+	return predicate.User(sql.FieldNEQ(FieldPrivate, v))
+}
+
 // GoogleSubEQ applies the EQ predicate on the "google_sub" field.
 func GoogleSubEQ(v string) predicate.User {
 	return predicate.User(sql.FieldEQ(FieldGoogleSub, v))
@@ -1108,6 +1123,98 @@ func HasNotifications() predicate.User {
 func HasNotificationsWith(preds ...predicate.Notification) predicate.User {
 	return predicate.User(func(s *sql.Selector) {
 		step := newNotificationsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasFollowing applies the HasEdge predicate on the "following" edge.
+func HasFollowing() predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, FollowingTable, FollowingColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasFollowingWith applies the HasEdge predicate on the "following" edge with a given conditions (other predicates).
+func HasFollowingWith(preds ...predicate.Follow) predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := newFollowingStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasFollowers applies the HasEdge predicate on the "followers" edge.
+func HasFollowers() predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, FollowersTable, FollowersColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasFollowersWith applies the HasEdge predicate on the "followers" edge with a given conditions (other predicates).
+func HasFollowersWith(preds ...predicate.Follow) predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := newFollowersStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasBlocking applies the HasEdge predicate on the "blocking" edge.
+func HasBlocking() predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, BlockingTable, BlockingColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasBlockingWith applies the HasEdge predicate on the "blocking" edge with a given conditions (other predicates).
+func HasBlockingWith(preds ...predicate.Block) predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := newBlockingStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasBlockedBy applies the HasEdge predicate on the "blocked_by" edge.
+func HasBlockedBy() predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, BlockedByTable, BlockedByColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasBlockedByWith applies the HasEdge predicate on the "blocked_by" edge with a given conditions (other predicates).
+func HasBlockedByWith(preds ...predicate.Block) predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := newBlockedByStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

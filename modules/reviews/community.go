@@ -3,6 +3,7 @@ package reviews
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -22,14 +23,19 @@ import (
 )
 
 // visibleReview loads a review the viewer may see, for likes, comments and
-// reports: hidden and deleted ones are ErrNotFound.
-func (s *Service) visibleReview(ctx context.Context, q *ent.ReviewClient, v Viewer, id int) (*ent.Review, error) {
+// reports: hidden and deleted ones, and those by the blocked accounts
+// (s.blockedWith, read before any transaction, so that a transaction never
+// waits for a second connection), are ErrNotFound.
+func (s *Service) visibleReview(ctx context.Context, q *ent.ReviewClient, v Viewer, id int, blocked []int) (*ent.Review, error) {
 	r, err := q.Query().Where(review.ID(id), review.HasContentWith(content.DeletedAtIsNil())).Only(ctx)
 	if ent.IsNotFound(err) || err == nil && !visibleTo(r, v) {
 		return nil, ErrNotFound.WithMessage("review %d not found", id)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("reviews: load: %w", err)
+	}
+	if slices.Contains(blocked, r.UserID) {
+		return nil, ErrNotFound.WithMessage("review %d not found", id)
 	}
 	return r, nil
 }
@@ -38,8 +44,12 @@ func (s *Service) visibleReview(ctx context.Context, q *ent.ReviewClient, v View
 // (user, review) row was really inserted, in the same transaction, so it is
 // exact under concurrency. Liking one's own review is ErrOwnReview.
 func (s *Service) Like(ctx context.Context, v Viewer, id int) error {
+	blocked, err := s.blockedWith(ctx, v)
+	if err != nil {
+		return err
+	}
 	return database.WithTx(ctx, s.db, func(tx *ent.Tx) error {
-		r, err := s.visibleReview(ctx, tx.Review, v, id)
+		r, err := s.visibleReview(ctx, tx.Review, v, id, blocked)
 		if err != nil {
 			return err
 		}
@@ -71,7 +81,7 @@ func (s *Service) Like(ctx context.Context, v Viewer, id int) error {
 // Unlike removes the viewer's like; idempotent.
 func (s *Service) Unlike(ctx context.Context, v Viewer, id int) error {
 	return database.WithTx(ctx, s.db, func(tx *ent.Tx) error {
-		if _, err := s.visibleReview(ctx, tx.Review, v, id); err != nil {
+		if _, err := s.visibleReview(ctx, tx.Review, v, id, nil); err != nil { // one's like goes, block or not
 			return err
 		}
 		n, err := tx.ReviewLike.Delete().Where(reviewlike.UserID(v.ID), reviewlike.ReviewID(id)).Exec(ctx)
@@ -94,10 +104,17 @@ type CommentPage struct {
 
 // Comments lists a visible review's comments, oldest first.
 func (s *Service) Comments(ctx context.Context, v Viewer, reviewID int, cur *string, p server.PageParams) (CommentPage, error) {
-	if _, err := s.visibleReview(ctx, s.db.Review, v, reviewID); err != nil {
+	blocked, err := s.blockedWith(ctx, v)
+	if err != nil {
+		return CommentPage{}, err
+	}
+	if _, err := s.visibleReview(ctx, s.db.Review, v, reviewID, blocked); err != nil {
 		return CommentPage{}, err
 	}
 	q := s.db.Comment.Query().Where(comment.ReviewID(reviewID))
+	if len(blocked) > 0 {
+		q = q.Where(comment.UserIDNotIn(blocked...))
+	}
 	var page CommentPage
 	if cur == nil {
 		total, err := q.Clone().Count(ctx)
@@ -142,9 +159,13 @@ func (s *Service) AddComment(ctx context.Context, v Viewer, reviewID int, body s
 	if n := utf8.RuneCountInString(body); n < 1 || n > 2000 {
 		return Comment{}, apperr.Validation("body", "must be 1 to 2,000 characters")
 	}
+	blocked, err := s.blockedWith(ctx, v)
+	if err != nil {
+		return Comment{}, err
+	}
 	var c *ent.Comment
-	err := database.WithTx(ctx, s.db, func(tx *ent.Tx) error {
-		r, err := s.visibleReview(ctx, tx.Review, v, reviewID)
+	err = database.WithTx(ctx, s.db, func(tx *ent.Tx) error {
+		r, err := s.visibleReview(ctx, tx.Review, v, reviewID, blocked)
 		if err != nil {
 			return err
 		}
@@ -182,7 +203,7 @@ func (s *Service) DeleteComment(ctx context.Context, v Viewer, id int) error {
 		if err != nil {
 			return fmt.Errorf("reviews: delete comment: %w", err)
 		}
-		if _, err := s.visibleReview(ctx, tx.Review, v, c.ReviewID); err != nil {
+		if _, err := s.visibleReview(ctx, tx.Review, v, c.ReviewID, nil); err != nil { // one's comment goes, block or not
 			return ErrCommentNotFound
 		}
 		if c.UserID != v.ID && !v.Admin {
@@ -206,8 +227,12 @@ func (s *Service) Report(ctx context.Context, v Viewer, reviewID int, reason str
 	if n := utf8.RuneCountInString(reason); n < 1 || n > 2000 {
 		return apperr.Validation("reason", "must be 1 to 2,000 characters")
 	}
+	blocked, err := s.blockedWith(ctx, v)
+	if err != nil {
+		return err
+	}
 	return database.WithTx(ctx, s.db, func(tx *ent.Tx) error {
-		r, err := s.visibleReview(ctx, tx.Review, v, reviewID)
+		r, err := s.visibleReview(ctx, tx.Review, v, reviewID, blocked)
 		if err != nil {
 			return err
 		}

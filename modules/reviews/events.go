@@ -29,3 +29,10 @@ type noEvents struct{}
 
 func (noEvents) ReviewLiked(context.Context, *ent.Tx, Event) error     { return nil }
 func (noEvents) ReviewCommented(context.Context, *ent.Tx, Event) error { return nil }
+
+// Blocks tells whom a signed-in viewer is blocked with, either way: their
+// reviews and comments are hidden from each other. The social module
+// implements it; without it, nobody is blocked.
+type Blocks interface {
+	BlockedWith(ctx context.Context, userID int) ([]int, error)
+}

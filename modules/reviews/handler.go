@@ -68,7 +68,7 @@ func (h *Handler) Register(api huma.API) {
 	server.Register(g, h.guard.Optional(api, huma.Operation{
 		OperationID: "get-review", Method: http.MethodGet, Path: "/reviews/{id}",
 		Summary:     "One review",
-		Description: "A review. Hidden reviews exist only for their author and admins; reviews of deleted contents are 404.",
+		Description: "A review. Hidden reviews exist only for their author and admins; reviews of deleted contents, and reviews by someone the caller blocked or who blocked the caller, are 404.",
 		Errors:      []int{http.StatusNotFound},
 	}), h.get)
 	server.Register(g, h.guard.User(api, huma.Operation{

@@ -3,6 +3,7 @@ package reviews
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -29,6 +30,7 @@ type Service struct {
 	postgres bool
 	contents *contents.Service
 	events   Events
+	blocks   Blocks
 	log      *zap.Logger
 }
 
@@ -38,6 +40,7 @@ type Params struct {
 	DB       *database.DB
 	Contents *contents.Service
 	Events   Events `optional:"true"`
+	Blocks   Blocks `optional:"true"`
 	Log      *zap.Logger
 }
 
@@ -47,7 +50,59 @@ func NewService(p Params) *Service {
 	if events == nil {
 		events = noEvents{}
 	}
-	return &Service{db: p.DB.Ent, postgres: p.DB.Postgres(), contents: p.Contents, events: events, log: p.Log}
+	return &Service{db: p.DB.Ent, postgres: p.DB.Postgres(), contents: p.Contents, events: events, blocks: p.Blocks, log: p.Log}
+}
+
+// blockedWith returns the accounts the viewer is blocked with, either way
+// (none for anonymous viewers): their reviews and comments are hidden.
+func (s *Service) blockedWith(ctx context.Context, v Viewer) ([]int, error) {
+	if v.ID == 0 || s.blocks == nil {
+		return nil, nil
+	}
+	ids, err := s.blocks.BlockedWith(ctx, v.ID)
+	if err != nil {
+		return nil, fmt.Errorf("reviews: blocks: %w", err)
+	}
+	return ids, nil
+}
+
+// blockedAuthor reports whether authorID is blocked with the viewer, either
+// way: their reviews are then not found for each other.
+func (s *Service) blockedAuthor(ctx context.Context, v Viewer, authorID int) (bool, error) {
+	blocked, err := s.blockedWith(ctx, v)
+	return slices.Contains(blocked, authorID), err
+}
+
+// Visible returns those of the given reviews the viewer may see (not
+// deleted, hidden, of a deleted content or across a block), by id, with
+// liked_by_me: the social feed's reviews.
+func (s *Service) Visible(ctx context.Context, v Viewer, ids []int) (map[int]Review, error) {
+	q := s.db.Review.Query().Where(review.IDIn(ids...), review.HasContentWith(content.DeletedAtIsNil()))
+	blocked, err := s.blockedWith(ctx, v)
+	if err != nil {
+		return nil, err
+	}
+	if len(blocked) > 0 {
+		q = q.Where(review.UserIDNotIn(blocked...))
+	}
+	rows, err := q.WithAuthor().All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reviews: visible: %w", err)
+	}
+	items := make([]Review, 0, len(rows))
+	for _, r := range rows {
+		if visibleTo(r, v) {
+			items = append(items, fromEnt(r))
+		}
+	}
+	if err := s.addLikedByMe(ctx, v, items); err != nil {
+		return nil, err
+	}
+	out := make(map[int]Review, len(items))
+	for _, it := range items {
+		out[it.ID] = it
+	}
+	return out, nil
 }
 
 // Viewer is the caller: 0 for anonymous.
@@ -158,6 +213,13 @@ func (s *Service) Get(ctx context.Context, v Viewer, id int) (Review, error) {
 	}
 	if err != nil {
 		return Review{}, fmt.Errorf("reviews: get: %w", err)
+	}
+	blocked, err := s.blockedAuthor(ctx, v, r.UserID)
+	if err != nil {
+		return Review{}, err
+	}
+	if blocked {
+		return Review{}, ErrNotFound.WithMessage("review %d not found", id)
 	}
 	items := []Review{fromEnt(r)}
 	if err := s.addLikedByMe(ctx, v, items); err != nil {
@@ -323,6 +385,13 @@ func (s *Service) List(ctx context.Context, v Viewer, lq ListQuery) (Page, error
 	}
 	if !lq.Since.IsZero() {
 		q = q.Where(review.CreatedAtGTE(lq.Since))
+	}
+	blocked, err := s.blockedWith(ctx, v)
+	if err != nil {
+		return Page{}, err
+	}
+	if len(blocked) > 0 {
+		q = q.Where(review.UserIDNotIn(blocked...))
 	}
 	col := orderColumn[lq.Order]
 	var page Page

@@ -35,7 +35,7 @@ func (h *Handler) Register(api huma.API) {
 		Method:      http.MethodPatch,
 		Path:        "/users/me",
 		Summary:     "Change my profile",
-		Description: "Changes nickname, bio, avatar_url or push_enabled; fields left out stay as they are. Email, role and status cannot be changed here: any other field is refused with 400 VALIDATION_FAILED and nothing changes.",
+		Description: "Changes nickname, bio, avatar_url, push_enabled or private; fields left out stay as they are. Email, role and status cannot be changed here: any other field is refused with 400 VALIDATION_FAILED and nothing changes.",
 		Errors:      []int{http.StatusConflict},
 	}), h.updateMe)
 	server.Register(g, h.guard.User(api, huma.Operation{
@@ -59,7 +59,7 @@ func (h *Handler) Register(api huma.API) {
 		Method:      http.MethodGet,
 		Path:        "/users/{id}",
 		Summary:     "Public profile",
-		Description: "A user's public profile: nickname, bio, avatar, join date and number of reviews. Deleted accounts are 404.",
+		Description: "A user's public profile: nickname, bio, avatar, join date, number of reviews, whether the account is private, and its follower and following counts (count queries, always exact). Deleted accounts are 404.",
 		Errors:      []int{http.StatusNotFound},
 	}, h.profile)
 
@@ -119,12 +119,13 @@ type updateMeInput struct {
 		Bio         *string `json:"bio,omitempty" text:"multiline" maxLength:"500" example:"Sci-fi and slow cinema."`
 		AvatarURL   *string `json:"avatar_url,omitempty" maxLength:"2048" example:"https://cdn.example.com/ada.png" doc:"An https URL, or empty to remove. The server never fetches it."`
 		PushEnabled *bool   `json:"push_enabled,omitempty" example:"true" doc:"Receive push notifications."`
+		Private     *bool   `json:"private,omitempty" example:"false" doc:"A private account approves each new follower (GET /users/me/follow-requests)."`
 	}
 }
 
 func (h *Handler) updateMe(ctx context.Context, in *updateMeInput) (*userOutput, error) {
 	u, err := h.svc.UpdateMe(ctx, caller(ctx).UserID, Patch{Nickname: in.Body.Nickname, Bio: in.Body.Bio,
-		AvatarURL: in.Body.AvatarURL, PushEnabled: in.Body.PushEnabled})
+		AvatarURL: in.Body.AvatarURL, PushEnabled: in.Body.PushEnabled, Private: in.Body.Private})
 	if err != nil {
 		return nil, err
 	}
@@ -148,12 +149,15 @@ func (h *Handler) deleteMe(ctx context.Context, _ *struct{}) (*struct{}, error) 
 
 // PublicProfile is what anyone may see of an account.
 type PublicProfile struct {
-	ID          int       `json:"id" example:"42"`
-	Nickname    string    `json:"nickname" example:"ada"`
-	Bio         string    `json:"bio" example:"Sci-fi and slow cinema."`
-	AvatarURL   string    `json:"avatar_url" example:"https://cdn.example.com/ada.png"`
-	JoinedAt    time.Time `json:"joined_at" example:"2026-11-25T12:00:00Z"`
-	ReviewCount int       `json:"review_count" example:"12"`
+	ID             int       `json:"id" example:"42"`
+	Nickname       string    `json:"nickname" example:"ada"`
+	Bio            string    `json:"bio" example:"Sci-fi and slow cinema."`
+	AvatarURL      string    `json:"avatar_url" example:"https://cdn.example.com/ada.png"`
+	JoinedAt       time.Time `json:"joined_at" example:"2026-11-25T12:00:00Z"`
+	ReviewCount    int       `json:"review_count" example:"12"`
+	Private        bool      `json:"private" example:"false" doc:"Follows need the owner's approval."`
+	FollowerCount  int       `json:"follower_count" example:"120" doc:"Approved followers with a live account."`
+	FollowingCount int       `json:"following_count" example:"80" doc:"Accounts this one follows (approved follows)."`
 }
 
 type idInput struct {

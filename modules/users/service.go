@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"go.uber.org/fx"
+
 	"github.com/reelview/reelview/app/apperr"
 	"github.com/reelview/reelview/app/server"
 	"github.com/reelview/reelview/app/textin"
@@ -19,14 +21,30 @@ import (
 
 // Service holds the profile and user-management rules.
 type Service struct {
-	db     *ent.Client
-	auth   *auth.Service
-	hasher *auth.Hasher
+	db      *ent.Client
+	auth    *auth.Service
+	hasher  *auth.Hasher
+	follows Follows
+}
+
+// Follows counts a user's followers and the accounts they follow. The
+// social module implements it; without it, profiles show zero.
+type Follows interface {
+	Counts(ctx context.Context, userID int) (followers, following int, err error)
+}
+
+// Params are the dependencies of the service; Follows is optional.
+type Params struct {
+	fx.In
+	DB      *ent.Client
+	Auth    *auth.Service
+	Hasher  *auth.Hasher
+	Follows Follows `optional:"true"`
 }
 
 // NewService returns the users service.
-func NewService(db *ent.Client, a *auth.Service, h *auth.Hasher) *Service {
-	return &Service{db: db, auth: a, hasher: h}
+func NewService(p Params) *Service {
+	return &Service{db: p.DB, auth: p.Auth, hasher: p.Hasher, follows: p.Follows}
 }
 
 func (s *Service) get(ctx context.Context, id int) (*ent.User, error) {
@@ -55,6 +73,7 @@ type Patch struct {
 	Bio         *string
 	AvatarURL   *string
 	PushEnabled *bool
+	Private     *bool
 }
 
 // UpdateMe changes the caller's profile. Errors: VALIDATION_FAILED,
@@ -86,6 +105,9 @@ func (s *Service) UpdateMe(ctx context.Context, id int, p Patch) (auth.User, err
 	}
 	if p.PushEnabled != nil {
 		upd.SetPushEnabled(*p.PushEnabled)
+	}
+	if p.Private != nil {
+		upd.SetPrivate(*p.Private)
 	}
 	u, err := upd.Save(ctx)
 	switch {
@@ -151,12 +173,15 @@ func (s *Service) Delete(ctx context.Context, id int) error {
 
 // Profile is a public profile.
 type Profile struct {
-	ID          int
-	Nickname    string
-	Bio         string
-	AvatarURL   string
-	JoinedAt    time.Time
-	ReviewCount int
+	ID             int
+	Nickname       string
+	Bio            string
+	AvatarURL      string
+	JoinedAt       time.Time
+	ReviewCount    int
+	Private        bool
+	FollowerCount  int
+	FollowingCount int
 }
 
 // PublicProfile returns the public profile of a live account.
@@ -172,8 +197,14 @@ func (s *Service) PublicProfile(ctx context.Context, id int) (Profile, error) {
 	if err != nil {
 		return Profile{}, fmt.Errorf("users: profile: %w", err)
 	}
-	return Profile{ID: u.ID, Nickname: u.Nickname, Bio: u.Bio, AvatarURL: u.AvatarURL,
-		JoinedAt: u.CreatedAt.UTC(), ReviewCount: n}, nil
+	p := Profile{ID: u.ID, Nickname: u.Nickname, Bio: u.Bio, AvatarURL: u.AvatarURL,
+		JoinedAt: u.CreatedAt.UTC(), ReviewCount: n, Private: u.Private}
+	if s.follows != nil {
+		if p.FollowerCount, p.FollowingCount, err = s.follows.Counts(ctx, id); err != nil {
+			return Profile{}, err
+		}
+	}
+	return p, nil
 }
 
 // Filter selects users for the admin list.

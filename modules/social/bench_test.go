@@ -1,0 +1,109 @@
+package social_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/reelview/reelview/app/apptest"
+)
+
+// BenchmarkFeed measures GET /feed of a caller following 1,000 people with
+// 1M events in total (500k reviews and ratings, 500k likes, spread over a
+// year), seeded with INSERT … SELECT generate_series. PostgreSQL only: the
+// embedded SQLite reads the feed without LATERAL and is not what runs in
+// production.
+func BenchmarkFeed(b *testing.B) {
+	if !apptest.Postgres() {
+		b.Skip("BenchmarkFeed seeds 1M events with generate_series: PostgreSQL only (set TEST_DATABASE_URL and TEST_REDIS_URL)")
+	}
+	e := newEnv(b)
+	me := e.user(b)
+	ctx := context.Background()
+	exec := func(q string, args ...any) { // each in a transaction without DATABASE_TIMEOUT
+		b.Helper()
+		tx, err := e.DB.SQL.BeginTx(ctx, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer func() { _ = tx.Rollback() }()
+		if _, err := tx.ExecContext(ctx, `SET LOCAL statement_timeout = 0`); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			b.Fatal(err)
+		}
+		if err := tx.Commit(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	const followees, contentsN = 1000, 500 // one review per (followee, content), one like per review
+	start := time.Now()
+	exec(`INSERT INTO contents (created_at, updated_at, type, title, rating_histogram)
+		SELECT now(), now(), 'movie', 'Bench ' || g, '[0,0,0,0,0,0,0,0,0,0]'::jsonb FROM generate_series(1, $1) g`, contentsN)
+	exec(`INSERT INTO users (created_at, updated_at, email, nickname)
+		SELECT now(), now(), 'bench' || g || '@example.com', 'bench' || g FROM generate_series(1, $1) g`, followees)
+	exec(`INSERT INTO follows (follower_id, followee_id, status, created_at)
+		SELECT $1, id, 'ACTIVE', now() FROM users WHERE email LIKE 'bench%'`, me.ID)
+	exec(`WITH u AS (SELECT id, row_number() OVER (ORDER BY id) AS n FROM users WHERE email LIKE 'bench%'),
+		c AS (SELECT id, row_number() OVER (ORDER BY id) AS n FROM contents WHERE title LIKE 'Bench %')
+		INSERT INTO reviews (created_at, updated_at, rating, body, content_id, user_id, hidden)
+		SELECT t, t, 1 + (un + cn) % 10, CASE WHEN cn % 2 = 0 THEN 'Worth it.' ELSE '' END, cid, uid, (un + cn) % 97 = 0
+		FROM (SELECT now() - random() * interval '365 days' AS t, u.n AS un, c.n AS cn, c.id AS cid, u.id AS uid
+			FROM u CROSS JOIN c) x`)
+	exec(`WITH u AS (SELECT id, row_number() OVER (ORDER BY id) AS n FROM users WHERE email LIKE 'bench%')
+		INSERT INTO review_likes (created_at, review_id, user_id)
+		SELECT LEAST(now(), r.created_at + random() * interval '1 day'), r.id, liker.id
+		FROM reviews r JOIN u ON u.id = r.user_id JOIN u liker ON liker.n = u.n % $1 + 1`, followees)
+	exec(`ANALYZE contents, users, follows, reviews, review_likes`)
+	var events int
+	if err := e.DB.SQL.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM reviews) + (SELECT count(*) FROM review_likes)`).Scan(&events); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("seeded %d followees and %d events in %s", followees, events, time.Since(start).Round(time.Second))
+
+	h := e.App.App.Handler()
+	get := func(uri string) []byte {
+		var rc fasthttp.RequestCtx
+		rc.Request.SetRequestURI(uri)
+		rc.Request.Header.Set("Authorization", "Bearer "+me.Access)
+		h(&rc)
+		if rc.Response.StatusCode() != http.StatusOK {
+			b.Fatalf("%s: status %d: %s", uri, rc.Response.StatusCode(), rc.Response.Body())
+		}
+		return append([]byte(nil), rc.Response.Body()...)
+	}
+	// The cursor after 50 pages of 20.
+	cursor := ""
+	for range 50 {
+		var page struct {
+			Items      []json.RawMessage `json:"items"`
+			NextCursor string            `json:"next_cursor"`
+		}
+		if err := json.Unmarshal(get("/api/v1/feed?size=20&cursor="+cursor), &page); err != nil {
+			b.Fatal(err)
+		}
+		if len(page.Items) != 20 {
+			b.Fatalf("a page of %d items", len(page.Items))
+		}
+		cursor = page.NextCursor
+	}
+	measure := func(b *testing.B, uri string) {
+		var d []time.Duration
+		for b.Loop() {
+			t := time.Now()
+			get(uri)
+			d = append(d, time.Since(t))
+		}
+		slices.Sort(d)
+		b.ReportMetric(float64(d[len(d)/2].Microseconds())/1000, "p50-ms")
+		b.ReportMetric(float64(d[len(d)*95/100].Microseconds())/1000, "p95-ms")
+	}
+	b.Run("first_page", func(b *testing.B) { measure(b, "/api/v1/feed?size=20") })
+	b.Run("page_51", func(b *testing.B) { measure(b, "/api/v1/feed?size=20&cursor="+cursor) })
+}

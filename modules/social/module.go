@@ -1,0 +1,27 @@
+// Package social lets people follow each other (with approval for private
+// accounts), block each other, and read the activity feed of the people
+// they follow.
+package social
+
+import (
+	"go.uber.org/fx"
+	"go.uber.org/zap"
+
+	"github.com/reelview/reelview/app/server"
+	"github.com/reelview/reelview/modules/reviews"
+	"github.com/reelview/reelview/modules/users"
+)
+
+// Module provides the social service and its HTTP operations. Its Graph
+// tells the reviews module whom to hide from whom (reviews.Blocks) and the
+// users module the follow counts of a profile (users.Follows).
+var Module = fx.Module("social",
+	fx.Provide(
+		NewGraph,
+		NewService,
+		func(g *Graph) reviews.Blocks { return g },
+		func(g *Graph) users.Follows { return g },
+		server.AsRoutes(NewHandler),
+	),
+	fx.Decorate(func(l *zap.Logger) *zap.Logger { return l.Named("social") }),
+)

@@ -1,0 +1,335 @@
+package social
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	entsql "entgo.io/ent/dialect/sql"
+
+	"github.com/reelview/reelview/app/database"
+	"github.com/reelview/reelview/ent"
+	"github.com/reelview/reelview/ent/block"
+	"github.com/reelview/reelview/ent/follow"
+	"github.com/reelview/reelview/ent/predicate"
+	"github.com/reelview/reelview/ent/user"
+	"github.com/reelview/reelview/modules/reviews"
+)
+
+// Service holds the rules of follows, follow requests, blocks and the feed.
+type Service struct {
+	*Graph
+	sql      *sql.DB
+	postgres bool
+	reviews  *reviews.Service
+}
+
+// NewService returns the social service.
+func NewService(db *database.DB, g *Graph, r *reviews.Service) *Service {
+	return &Service{Graph: g, sql: db.SQL, postgres: db.Postgres(), reviews: r}
+}
+
+// Graph reads the social graph for other modules: who blocked whom
+// (reviews.Blocks) and follow counts (users.Follows). It depends on the
+// database only, so the modules that use it may be dependencies of Service.
+type Graph struct{ db *ent.Client }
+
+// NewGraph returns the graph reader.
+func NewGraph(db *ent.Client) *Graph { return &Graph{db: db} }
+
+// Follow statuses.
+const (
+	StatusActive  = "ACTIVE"
+	StatusPending = "PENDING"
+)
+
+func nowUTC() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+
+// liveUser loads a live account; ErrUserNotFound otherwise.
+func (s *Service) liveUser(ctx context.Context, id int) (*ent.User, error) {
+	u, err := s.db.User.Get(ctx, id) // soft-deleted accounts are not found
+	if ent.IsNotFound(err) {
+		return nil, ErrUserNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("social: user: %w", err)
+	}
+	return u, nil
+}
+
+// blockedEitherWay reports whether a blocked b or b blocked a.
+func (s *Graph) blockedEitherWay(ctx context.Context, c *ent.BlockClient, a, b int) (bool, error) {
+	ok, err := c.Query().Where(block.Or(
+		block.And(block.BlockerID(a), block.BlockedID(b)),
+		block.And(block.BlockerID(b), block.BlockedID(a)))).Exist(ctx)
+	if err != nil {
+		return false, fmt.Errorf("social: blocks: %w", err)
+	}
+	return ok, nil
+}
+
+// Follow makes me follow target: at once for a public account, as a
+// PENDING request for a private one. Idempotent: an existing follow or
+// request stays as it is. It returns the follow's status. Errors:
+// ErrSelf, ErrUserNotFound, ErrBlocked.
+func (s *Service) Follow(ctx context.Context, me, target int) (string, error) {
+	if me == target {
+		return "", ErrSelf
+	}
+	u, err := s.liveUser(ctx, target)
+	if err != nil {
+		return "", err
+	}
+	status := StatusActive
+	if u.Private {
+		status = StatusPending
+	}
+	err = database.WithTx(ctx, s.db, func(tx *ent.Tx) error {
+		blocked, err := s.blockedEitherWay(ctx, tx.Block, me, target)
+		if err != nil {
+			return err
+		}
+		if blocked {
+			return ErrBlocked
+		}
+		// The unique (follower, followee) index makes concurrent follows
+		// one row: the follower count is exact.
+		if _, err := tx.ExecContext(ctx, `INSERT INTO follows (follower_id, followee_id, status, created_at)
+			VALUES ($1, $2, $3, $4) ON CONFLICT (follower_id, followee_id) DO NOTHING`,
+			me, target, status, nowUTC()); err != nil {
+			return fmt.Errorf("social: follow: %w", err)
+		}
+		f, err := tx.Follow.Query().Where(follow.FollowerID(me), follow.FolloweeID(target)).Only(ctx)
+		if err != nil {
+			return fmt.Errorf("social: follow: %w", err)
+		}
+		status = string(f.Status)
+		return nil
+	})
+	return status, err
+}
+
+// Unfollow ends me's follow of target, or withdraws the request.
+// Idempotent. ErrUserNotFound for an unknown account.
+func (s *Service) Unfollow(ctx context.Context, me, target int) error {
+	if _, err := s.liveUser(ctx, target); err != nil {
+		return err
+	}
+	if _, err := s.db.Follow.Delete().Where(follow.FollowerID(me), follow.FolloweeID(target)).Exec(ctx); err != nil {
+		return fmt.Errorf("social: unfollow: %w", err)
+	}
+	return nil
+}
+
+// Approve turns requester's pending request to follow me into a follow.
+// Approving an existing follow changes nothing. ErrNoRequest.
+func (s *Service) Approve(ctx context.Context, me, requester int) error {
+	n, err := s.db.Follow.Update().Where(follow.FollowerID(requester), follow.FolloweeID(me),
+		follow.StatusEQ(follow.StatusPENDING)).SetStatus(follow.StatusACTIVE).Save(ctx)
+	if err != nil {
+		return fmt.Errorf("social: approve: %w", err)
+	}
+	if n == 1 {
+		return nil
+	}
+	active, err := s.db.Follow.Query().Where(follow.FollowerID(requester), follow.FolloweeID(me)).Exist(ctx)
+	if err != nil {
+		return fmt.Errorf("social: approve: %w", err)
+	}
+	if !active {
+		return ErrNoRequest
+	}
+	return nil
+}
+
+// Deny removes requester's pending request to follow me. ErrNoRequest.
+func (s *Service) Deny(ctx context.Context, me, requester int) error {
+	n, err := s.db.Follow.Delete().Where(follow.FollowerID(requester), follow.FolloweeID(me),
+		follow.StatusEQ(follow.StatusPENDING)).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("social: deny: %w", err)
+	}
+	if n == 0 {
+		return ErrNoRequest
+	}
+	return nil
+}
+
+// Block makes me block target: the follows between them end, both ways,
+// in the same transaction, and neither sees the other's reviews and
+// comments. Idempotent. Errors: ErrSelf, ErrUserNotFound.
+func (s *Service) Block(ctx context.Context, me, target int) error {
+	if me == target {
+		return ErrSelf
+	}
+	if _, err := s.liveUser(ctx, target); err != nil {
+		return err
+	}
+	return database.WithTx(ctx, s.db, func(tx *ent.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO blocks (blocker_id, blocked_id, created_at)
+			VALUES ($1, $2, $3) ON CONFLICT (blocker_id, blocked_id) DO NOTHING`, me, target, nowUTC()); err != nil {
+			return fmt.Errorf("social: block: %w", err)
+		}
+		_, err := tx.Follow.Delete().Where(follow.Or(
+			follow.And(follow.FollowerID(me), follow.FolloweeID(target)),
+			follow.And(follow.FollowerID(target), follow.FolloweeID(me)))).Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("social: block: %w", err)
+		}
+		return nil
+	})
+}
+
+// Unblock lifts me's block of target (follows do not come back).
+// Idempotent. ErrUserNotFound.
+func (s *Service) Unblock(ctx context.Context, me, target int) error {
+	if _, err := s.liveUser(ctx, target); err != nil {
+		return err
+	}
+	if _, err := s.db.Block.Delete().Where(block.BlockerID(me), block.BlockedID(target)).Exec(ctx); err != nil {
+		return fmt.Errorf("social: unblock: %w", err)
+	}
+	return nil
+}
+
+// BlockedWith implements reviews.Blocks: the accounts userID blocked and
+// those that blocked userID.
+func (s *Graph) BlockedWith(ctx context.Context, userID int) ([]int, error) {
+	rows, err := s.db.Block.Query().Where(block.Or(block.BlockerID(userID), block.BlockedID(userID))).All(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("social: blocks: %w", err)
+	}
+	ids := make([]int, len(rows))
+	for i, b := range rows {
+		ids[i] = b.BlockerID + b.BlockedID - userID
+	}
+	return ids, nil
+}
+
+// Counts implements users.Follows: live accounts following userID and
+// live accounts userID follows (approved follows only), by count queries
+// on the (followee|follower, status, …) indexes.
+func (s *Graph) Counts(ctx context.Context, userID int) (followers, following int, err error) {
+	followers, err = s.db.Follow.Query().Where(follow.FolloweeID(userID), follow.StatusEQ(follow.StatusACTIVE),
+		follow.HasFollowerWith(user.DeletedAtIsNil())).Count(ctx)
+	if err != nil {
+		return 0, 0, fmt.Errorf("social: counts: %w", err)
+	}
+	following, err = s.db.Follow.Query().Where(follow.FollowerID(userID), follow.StatusEQ(follow.StatusACTIVE),
+		follow.HasFolloweeWith(user.DeletedAtIsNil())).Count(ctx)
+	if err != nil {
+		return 0, 0, fmt.Errorf("social: counts: %w", err)
+	}
+	return followers, following, nil
+}
+
+// Person is an account in a followers, following or requests list.
+type Person struct {
+	ID         int       `json:"id" example:"42"`
+	Nickname   string    `json:"nickname" example:"ada"`
+	AvatarURL  string    `json:"avatar_url" example:"https://cdn.example.com/ada.png"`
+	FollowedAt time.Time `json:"followed_at" example:"2026-11-25T12:00:00Z" doc:"When the follow (or the request) was made."`
+}
+
+// People is a keyset page of people.
+type People struct {
+	Items      []Person `json:"items"`
+	NextCursor *string  `json:"next_cursor" example:"eyJ0IjoiMjAyNi0xMS0yNVQxMjowMDowMFoiLCJrIjoiZm9sbG93ZXJzIiwiaSI6N30" doc:"The cursor of the next page, null on the last."`
+}
+
+// List kinds, which tie a cursor to its list.
+const (
+	listFollowers = "followers"
+	listFollowing = "following"
+	listRequests  = "requests"
+)
+
+// canSeeConnections checks that viewer (0: anonymous) may see target's
+// followers and followings: not across a block, and for a private account
+// only its owner and approved followers.
+func (s *Service) canSeeConnections(ctx context.Context, viewer, target int) error {
+	u, err := s.liveUser(ctx, target)
+	if err != nil || viewer == target {
+		return err
+	}
+	if viewer != 0 {
+		blocked, err := s.blockedEitherWay(ctx, s.db.Block, viewer, target)
+		if err != nil {
+			return err
+		}
+		if blocked {
+			return ErrBlocked
+		}
+	}
+	if !u.Private {
+		return nil
+	}
+	ok, err := s.db.Follow.Query().Where(follow.FollowerID(viewer), follow.FolloweeID(target),
+		follow.StatusEQ(follow.StatusACTIVE)).Exist(ctx)
+	if err != nil {
+		return fmt.Errorf("social: follows: %w", err)
+	}
+	if !ok {
+		return ErrPrivate
+	}
+	return nil
+}
+
+// Followers lists the live accounts following target, newest first.
+func (s *Service) Followers(ctx context.Context, viewer, target int, cur string, size int) (People, error) {
+	if err := s.canSeeConnections(ctx, viewer, target); err != nil {
+		return People{}, err
+	}
+	return s.people(ctx, listFollowers, cur, size, follow.FolloweeID(target), follow.StatusEQ(follow.StatusACTIVE))
+}
+
+// Following lists the live accounts target follows, newest first.
+func (s *Service) Following(ctx context.Context, viewer, target int, cur string, size int) (People, error) {
+	if err := s.canSeeConnections(ctx, viewer, target); err != nil {
+		return People{}, err
+	}
+	return s.people(ctx, listFollowing, cur, size, follow.FollowerID(target), follow.StatusEQ(follow.StatusACTIVE))
+}
+
+// Requests lists the pending requests to follow me, newest first.
+func (s *Service) Requests(ctx context.Context, me int, cur string, size int) (People, error) {
+	return s.people(ctx, listRequests, cur, size, follow.FolloweeID(me), follow.StatusEQ(follow.StatusPENDING))
+}
+
+// people runs the keyset query of one list of follows; the person shown is
+// the other side of the follow.
+func (s *Service) people(ctx context.Context, kind, raw string, size int, where ...predicate.Follow) (People, error) {
+	c, err := decodeCursor(raw, kind)
+	if err != nil {
+		return People{}, err
+	}
+	other := follow.HasFollowerWith(user.DeletedAtIsNil())
+	if kind == listFollowing {
+		other = follow.HasFolloweeWith(user.DeletedAtIsNil())
+	}
+	q := s.db.Follow.Query().Where(where...).Where(other).WithFollower().WithFollowee()
+	if c != nil {
+		q = q.Where(func(sel *entsql.Selector) {
+			sel.Where(entsql.CompositeLT([]string{sel.C(follow.FieldCreatedAt), sel.C(follow.FieldID)}, c.Time, c.ID))
+		})
+	}
+	rows, err := q.Order(ent.Desc(follow.FieldCreatedAt), ent.Desc(follow.FieldID)).Limit(size + 1).All(ctx)
+	if err != nil {
+		return People{}, fmt.Errorf("social: %s: %w", kind, err)
+	}
+	p := People{Items: []Person{}}
+	if len(rows) > size {
+		rows = rows[:size]
+		last := rows[len(rows)-1]
+		p.NextCursor = cursor{Time: last.CreatedAt.UTC(), Kind: kind, ID: last.ID}.encode()
+	}
+	for _, f := range rows {
+		u := f.Edges.Follower
+		if kind == listFollowing {
+			u = f.Edges.Followee
+		}
+		p.Items = append(p.Items, Person{ID: u.ID, Nickname: u.Nickname, AvatarURL: u.AvatarURL, FollowedAt: f.CreatedAt.UTC()})
+	}
+	return p, nil
+}

@@ -512,6 +512,9 @@ func TestOWASPResourceConsumption(t *testing.T) {
 	t.Cleanup(slow.Close)
 	w := newWorld(t, func(c *config.Config) {
 		c.TMDB.APIKey, c.TMDB.BaseURL, c.TMDB.CallTimeout, c.TMDB.MaxRetries = "test-key", slow.URL, 300*time.Millisecond, 0
+		// Small, so the oversized body is sent whole before the server
+		// answers 413 and closes the connection.
+		c.HTTP.BodyLimit = 8192
 	})
 	paged := 0
 	for path, item := range w.a.API.OpenAPI().Paths {

@@ -157,9 +157,12 @@ func TestLogin(t *testing.T) {
 	apptest.AssertError(t, login(acc.Email, "wrong password!"), 401, "INVALID_CREDENTIALS")
 }
 
-// TestLoginHasNoTimingOracle compares the median time of a login with an
-// unknown email and with a wrong password, at a realistic bcrypt cost: both
-// do the same bcrypt work, so they must be within 25% of each other.
+// TestLoginHasNoTimingOracle compares the fastest login with an unknown
+// email and with a wrong password, at a realistic bcrypt cost (interleaved,
+// so other load on the machine weighs on both). Both do the same bcrypt
+// work; without the dummy hash an unknown email would answer about a
+// hundred times faster. The fastest of each is the least disturbed by the
+// machine, and must be within a factor of 1.5 of the other.
 func TestLoginHasNoTimingOracle(t *testing.T) {
 	t.Parallel()
 	cfg := apptest.Config(t)
@@ -185,11 +188,11 @@ func TestLoginHasNoTimingOracle(t *testing.T) {
 	}
 	slices.Sort(unknown)
 	slices.Sort(wrong)
-	mu, mw := unknown[samples/2], wrong[samples/2]
+	mu, mw := unknown[0], wrong[0]
 	ratio := float64(mu) / float64(mw)
-	t.Logf("median unknown email %v, wrong password %v, ratio %.2f", mu, mw, ratio)
-	if ratio < 0.75 || ratio > 1.25 {
-		t.Errorf("timing oracle: medians %v (unknown email) vs %v (wrong password)", mu, mw)
+	t.Logf("fastest unknown email %v, wrong password %v, ratio %.2f (medians %v, %v)", mu, mw, ratio, unknown[samples/2], wrong[samples/2])
+	if ratio < 1/1.5 || ratio > 1.5 {
+		t.Errorf("timing oracle: fastest %v (unknown email) vs %v (wrong password)", mu, mw)
 	}
 }
 

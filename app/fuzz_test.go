@@ -231,6 +231,10 @@ var queryTargets = map[string][]fuzzOp{
 		{"admin-list-users", "GET", fixed("/api/v1/admin/users"), admin, []string{
 			"q=ada&role=USER&status=ACTIVE&sort=nickname&order=asc&page=1&size=20", "q=%25_%5C&sort=last_login_at"}},
 		{"admin-list-reports", "GET", fixed("/api/v1/admin/reports"), admin, []string{"page=1&size=20"}},
+		{"get-feed", "GET", fixed("/api/v1/feed"), alice, []string{"cursor=&size=20", "cursor=eyJ9&size=1"}},
+		{"list-follow-requests", "GET", fixed("/api/v1/users/me/follow-requests"), alice, []string{"cursor=&size=10"}},
+		{"list-followers", "GET", func(w *fuzzWorld) string { return fmt.Sprintf("/api/v1/users/%d/followers", w.alice.ID) }, alice, []string{"cursor=&size=10"}},
+		{"list-following", "GET", func(w *fuzzWorld) string { return fmt.Sprintf("/api/v1/users/%d/following", w.bob.ID) }, alice, []string{"cursor=", "size=100"}},
 	},
 }
 

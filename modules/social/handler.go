@@ -25,59 +25,59 @@ const cursorDoc = " Keyset pagination: `cursor` empty or absent for the first pa
 func (h *Handler) Register(api huma.API) {
 	g := server.Group(api, "Social")
 	// Static paths before /users/{id}/…: the router tries routes in order.
-	huma.Register(g, h.guard.User(api, huma.Operation{
+	server.Register(g, h.guard.User(api, huma.Operation{
 		OperationID: "get-feed", Method: http.MethodGet, Path: "/feed",
 		Summary:     "My activity feed",
 		Description: "Reviews, ratings and likes of the people the caller follows (approved follows), newest first. Hidden and deleted reviews, reviews of deleted titles and anything by or about an account blocked either way are left out." + cursorDoc,
 	}), h.feed)
-	huma.Register(g, h.guard.User(api, huma.Operation{
+	server.Register(g, h.guard.User(api, huma.Operation{
 		OperationID: "list-follow-requests", Method: http.MethodGet, Path: "/users/me/follow-requests",
 		Summary:     "My pending follow requests",
 		Description: "People waiting for the caller's approval to follow them (private accounts), newest first." + cursorDoc,
 	}), h.requests)
-	huma.Register(g, h.guard.User(api, huma.Operation{
+	server.Register(g, h.guard.User(api, huma.Operation{
 		OperationID: "approve-follow-request", Method: http.MethodPost, Path: "/users/me/follow-requests/{id}/approve",
 		Summary:       "Approve a follow request",
 		Description:   "Lets user `id` follow the caller. Approving someone who already follows is a no-op; no request from that user is 404.",
 		DefaultStatus: http.StatusNoContent, Errors: []int{http.StatusNotFound},
 	}), h.approve)
-	huma.Register(g, h.guard.User(api, huma.Operation{
+	server.Register(g, h.guard.User(api, huma.Operation{
 		OperationID: "deny-follow-request", Method: http.MethodPost, Path: "/users/me/follow-requests/{id}/deny",
 		Summary:       "Deny a follow request",
 		Description:   "Removes user `id`'s pending request to follow the caller; no pending request from that user is 404.",
 		DefaultStatus: http.StatusNoContent, Errors: []int{http.StatusNotFound},
 	}), h.deny)
-	huma.Register(g, h.guard.User(api, huma.Operation{
+	server.Register(g, h.guard.User(api, huma.Operation{
 		OperationID: "follow-user", Method: http.MethodPut, Path: "/users/{id}/follow",
 		Summary:     "Follow a user",
 		Description: "Follows a user; idempotent. A private account's follow starts `PENDING` until its owner approves it. Following oneself is 403, and so is following across a block (either way).",
 		Errors:      []int{http.StatusNotFound},
 	}), h.follow)
-	huma.Register(g, h.guard.User(api, huma.Operation{
+	server.Register(g, h.guard.User(api, huma.Operation{
 		OperationID: "unfollow-user", Method: http.MethodDelete, Path: "/users/{id}/follow",
 		Summary:       "Unfollow a user",
 		Description:   "Ends the caller's follow of a user, or withdraws a pending request; idempotent.",
 		DefaultStatus: http.StatusNoContent, Errors: []int{http.StatusNotFound},
 	}), h.unfollow)
-	huma.Register(g, h.guard.Optional(api, huma.Operation{
+	server.Register(g, h.guard.Optional(api, huma.Operation{
 		OperationID: "list-followers", Method: http.MethodGet, Path: "/users/{id}/followers",
 		Summary:     "A user's followers",
 		Description: "Accounts following the user (approved follows), newest first. A private account's lists are for itself and its approved followers (others: 403); across a block, 403." + cursorDoc,
 		Errors:      []int{http.StatusNotFound},
 	}), h.followers)
-	huma.Register(g, h.guard.Optional(api, huma.Operation{
+	server.Register(g, h.guard.Optional(api, huma.Operation{
 		OperationID: "list-following", Method: http.MethodGet, Path: "/users/{id}/following",
 		Summary:     "Whom a user follows",
 		Description: "Accounts the user follows (approved follows), newest first. A private account's lists are for itself and its approved followers (others: 403); across a block, 403." + cursorDoc,
 		Errors:      []int{http.StatusNotFound},
 	}), h.following)
-	huma.Register(g, h.guard.User(api, huma.Operation{
+	server.Register(g, h.guard.User(api, huma.Operation{
 		OperationID: "block-user", Method: http.MethodPut, Path: "/users/{id}/block",
 		Summary:       "Block a user",
 		Description:   "Blocks a user; idempotent. Follows between the two end, both ways; neither can follow the other, and neither sees the other's reviews and comments in lists or the feed. Blocking oneself is 403.",
 		DefaultStatus: http.StatusNoContent, Errors: []int{http.StatusNotFound},
 	}), h.block)
-	huma.Register(g, h.guard.User(api, huma.Operation{
+	server.Register(g, h.guard.User(api, huma.Operation{
 		OperationID: "unblock-user", Method: http.MethodDelete, Path: "/users/{id}/block",
 		Summary:       "Unblock a user",
 		Description:   "Lifts the caller's block of a user; idempotent. Follows ended by the block do not come back.",

@@ -1,9 +1,12 @@
 package server
 
 import (
+	"encoding/base64"
 	"encoding/json"
 
 	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/reelview/reelview/app/apperr"
 )
 
 // PageParams are the page and size query parameters of every paginated
@@ -92,4 +95,24 @@ func (l List[T]) MarshalJSON() ([]byte, error) {
 	}
 	type plain List[T]
 	return json.Marshal(plain(l))
+}
+
+// ErrBadCursor is a cursor the list did not issue.
+var ErrBadCursor = apperr.Validation("cursor", "is not a cursor of this list; start again without it")
+
+// EncodeCursor makes a keyset position (a small struct) an opaque cursor:
+// base64url of its JSON.
+func EncodeCursor(position any) string {
+	b, _ := json.Marshal(position)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// DecodeCursor reads a cursor of EncodeCursor into position; ErrBadCursor
+// when raw is not one. The caller checks the position's own fields.
+func DecodeCursor(raw string, position any) error {
+	b, err := base64.RawURLEncoding.DecodeString(raw)
+	if err != nil || json.Unmarshal(b, position) != nil {
+		return ErrBadCursor
+	}
+	return nil
 }

@@ -2,18 +2,16 @@ package notifications
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
 	"github.com/riverqueue/river"
 
-	"github.com/reelview/reelview/app/apperr"
 	"github.com/reelview/reelview/app/jobs"
+	"github.com/reelview/reelview/app/server"
 	"github.com/reelview/reelview/config"
 	"github.com/reelview/reelview/ent"
 	"github.com/reelview/reelview/ent/device"
@@ -115,7 +113,7 @@ type Page struct {
 }
 
 // ErrBadCursor is a cursor this list did not issue.
-var ErrBadCursor = apperr.Validation("cursor", "is not a cursor of this list; start again without it")
+var ErrBadCursor = server.ErrBadCursor
 
 // List returns a page of the user's notifications, newest first, with the
 // number of unread ones.
@@ -166,20 +164,18 @@ func (in *Inbox) MarkRead(ctx context.Context, userID int, ids []int) (int, erro
 	return in.db.Notification.Query().Where(notification.UserID(userID), notification.ReadAtIsNil()).Count(ctx)
 }
 
-func encodeCursor(at time.Time, id int) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(at.UnixNano(), 10) + ":" + strconv.Itoa(id)))
+// inboxCursor is the position after the last notification of a page.
+type inboxCursor struct {
+	Time time.Time `json:"t"`
+	ID   int       `json:"i"`
 }
 
+func encodeCursor(at time.Time, id int) string { return server.EncodeCursor(inboxCursor{at, id}) }
+
 func decodeCursor(raw string) (time.Time, int, bool) {
-	b, err := base64.RawURLEncoding.DecodeString(raw)
-	if err != nil {
+	var c inboxCursor
+	if server.DecodeCursor(raw, &c) != nil || c.ID <= 0 || c.Time.IsZero() {
 		return time.Time{}, 0, false
 	}
-	ns, idPart, ok := strings.Cut(string(b), ":")
-	n, err1 := strconv.ParseInt(ns, 10, 64)
-	id, err2 := strconv.Atoi(idPart)
-	if !ok || err1 != nil || err2 != nil || id <= 0 {
-		return time.Time{}, 0, false
-	}
-	return time.Unix(0, n).UTC(), id, true
+	return c.Time.UTC(), c.ID, true
 }

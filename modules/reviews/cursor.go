@@ -1,11 +1,11 @@
 package reviews
 
 import (
-	"encoding/base64"
-	"encoding/json"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
+
+	"github.com/reelview/reelview/app/server"
 )
 
 // cursor is the position after the last item of a keyset page: the sort
@@ -18,21 +18,14 @@ type cursor struct {
 	ID    int       `json:"i"`
 }
 
-func (c cursor) encode() string {
-	b, _ := json.Marshal(c)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
+func (c cursor) encode() string { return server.EncodeCursor(c) }
 
 func decodeCursor(raw, order string) (*cursor, error) {
 	if raw == "" {
 		return nil, nil // the first page
 	}
-	b, err := base64.RawURLEncoding.DecodeString(raw)
-	if err != nil {
-		return nil, ErrBadCursor
-	}
 	var c cursor
-	if json.Unmarshal(b, &c) != nil || c.Order != order || c.ID <= 0 {
+	if server.DecodeCursor(raw, &c) != nil || c.Order != order || c.ID <= 0 {
 		return nil, ErrBadCursor
 	}
 	return &c, nil

@@ -1,6 +1,9 @@
 package reviews
 
-import "github.com/reelview/reelview/app/apperr"
+import (
+	"github.com/reelview/reelview/app/apperr"
+	"github.com/reelview/reelview/app/server"
+)
 
 // Errors of the reviews module.
 var (
@@ -11,5 +14,5 @@ var (
 	ErrNotAuthor        = apperr.New(apperr.Forbidden, "FORBIDDEN", "Only the author can do this.")
 	ErrNotAuthorOrAdmin = apperr.New(apperr.Forbidden, "FORBIDDEN", "Only the author or an admin can do this.")
 	ErrOwnReview        = apperr.New(apperr.Forbidden, "FORBIDDEN", "You cannot like or report your own review.")
-	ErrBadCursor        = apperr.Validation("cursor", "is not a cursor of this list; start again without it")
+	ErrBadCursor        = server.ErrBadCursor
 )

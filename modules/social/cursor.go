@@ -1,9 +1,9 @@
 package social
 
 import (
-	"encoding/base64"
-	"encoding/json"
 	"time"
+
+	"github.com/reelview/reelview/app/server"
 )
 
 // cursor is the position after the last item of a keyset page: its time,
@@ -16,8 +16,7 @@ type cursor struct {
 }
 
 func (c cursor) encode() *string {
-	b, _ := json.Marshal(c)
-	s := base64.RawURLEncoding.EncodeToString(b)
+	s := server.EncodeCursor(c)
 	return &s
 }
 
@@ -26,12 +25,8 @@ func decodeCursor(raw string, kinds ...string) (*cursor, error) {
 	if raw == "" {
 		return nil, nil // the first page
 	}
-	b, err := base64.RawURLEncoding.DecodeString(raw)
-	if err != nil {
-		return nil, ErrBadCursor
-	}
 	var c cursor
-	if json.Unmarshal(b, &c) != nil || c.ID <= 0 || c.Time.IsZero() {
+	if server.DecodeCursor(raw, &c) != nil || c.ID <= 0 || c.Time.IsZero() {
 		return nil, ErrBadCursor
 	}
 	for _, k := range kinds {

@@ -1,6 +1,9 @@
 package social
 
-import "github.com/reelview/reelview/app/apperr"
+import (
+	"github.com/reelview/reelview/app/apperr"
+	"github.com/reelview/reelview/app/server"
+)
 
 // Errors of the social module.
 var (
@@ -9,5 +12,5 @@ var (
 	ErrSelf         = apperr.New(apperr.Forbidden, "FORBIDDEN", "You cannot follow or block yourself.")
 	ErrBlocked      = apperr.New(apperr.Forbidden, "FORBIDDEN", "One of you has blocked the other.")
 	ErrPrivate      = apperr.New(apperr.Forbidden, "FORBIDDEN", "This account is private: only its approved followers see whom it follows and who follows it.")
-	ErrBadCursor    = apperr.Validation("cursor", "is not a cursor of this list; start again without it")
+	ErrBadCursor    = server.ErrBadCursor
 )

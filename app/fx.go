@@ -59,7 +59,7 @@ func serveOptions(c config.Config) fx.Option {
 		fx.Invoke(server.Serve),
 		// fx's own deadline must outlast draining requests and stopping jobs.
 		fx.StartTimeout(30*time.Second),
-		fx.StopTimeout(c.HTTP.ShutdownTimeout+10*time.Second),
+		fx.StopTimeout(c.HTTP.DrainDelay+c.HTTP.ShutdownTimeout+10*time.Second),
 	)
 }
 

@@ -151,3 +151,56 @@ func startServeProcess(t *testing.T, extraEnv ...string) *serveProcess {
 	}, "the server ready")
 	return p
 }
+
+// TestSIGTERMDrainDelay: with SHUTDOWN_DRAIN_DELAY the stopping server keeps
+// answering, but /ready is 503 with the API error body and every answer
+// asks the client to close its connection; after the delay the process
+// stops listening and exits with 0.
+func TestSIGTERMDrainDelay(t *testing.T) {
+	t.Parallel()
+	const delay = 1500 * time.Millisecond
+	srv := startServeProcess(t, "SHUTDOWN_DRAIN_DELAY="+delay.String())
+	client := &http.Client{Timeout: 5 * time.Second}
+	get := func(path string) (*http.Response, string) {
+		t.Helper()
+		res, err := client.Get(srv.base + path)
+		if err != nil {
+			t.Fatalf("GET %s: %v", path, err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res, string(b)
+	}
+	if res, _ := get("/ready"); res.StatusCode != http.StatusOK || res.Close {
+		t.Fatalf("before the signal: /ready %d, close %v", res.StatusCode, res.Close)
+	}
+	signalled := time.Now()
+	if err := srv.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	apptest.Eventually(t, delay/2, func() bool {
+		res, _ := get("/ready")
+		return res.StatusCode == http.StatusServiceUnavailable
+	}, "/ready to answer 503 while draining")
+	res, body := get("/ready")
+	if res.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, `"code":"SERVICE_UNAVAILABLE"`) || !res.Close {
+		t.Errorf("/ready while draining: %d close=%v %s", res.StatusCode, res.Close, body)
+	}
+	if res, body := get("/api/v1/genres"); res.StatusCode != http.StatusOK || !res.Close {
+		t.Errorf("GET /genres while draining: %d close=%v %s", res.StatusCode, res.Close, body)
+	}
+	select {
+	case err := <-srv.exited:
+		if err != nil {
+			t.Errorf("the server exited with %v:\n%s", err, srv.logs.String())
+		}
+		if waited := time.Since(signalled); waited < delay {
+			t.Errorf("the server exited %v after SIGTERM, before its drain delay of %v", waited, delay)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the server did not exit after SIGTERM")
+	}
+	if _, err := client.Get(srv.base + "/health"); err == nil {
+		t.Error("the server still answers after it exited")
+	}
+}

@@ -64,6 +64,10 @@ type HTTP struct {
 	IdleTimeout     time.Duration `env:"HTTP_IDLE_TIMEOUT" envDefault:"60s"`
 	RequestTimeout  time.Duration `env:"HTTP_REQUEST_TIMEOUT" envDefault:"10s"`
 	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"20s"`
+	// DrainDelay is how long a stopping server keeps serving while /ready
+	// answers 503 and every answer closes its connection, so that load
+	// balancers take the instance out before it stops listening.
+	DrainDelay time.Duration `env:"SHUTDOWN_DRAIN_DELAY" envDefault:"0s"`
 	CORSOrigins     []string      `env:"CORS_ALLOW_ORIGINS" envSeparator:","`
 	TrustedProxies  []string      `env:"TRUSTED_PROXIES" envSeparator:","`
 }
@@ -192,6 +196,9 @@ type Firebase struct {
 	QuotaBackoff time.Duration `env:"FCM_QUOTA_BACKOFF" envDefault:"1m"`
 	// MaxAttempts is how many times a push job runs before it is given up.
 	MaxAttempts int `env:"FCM_MAX_ATTEMPTS" envDefault:"12"`
+	// DeliveryRetention is how long a push delivery record (the idempotency
+	// key of a push) is kept; it must outlive the retries of a push job.
+	DeliveryRetention time.Duration `env:"PUSH_DELIVERY_RETENTION" envDefault:"168h"`
 }
 
 // Rate is a number of requests allowed per period.
@@ -330,6 +337,14 @@ func (c Config) Validate() error {
 		if d <= 0 {
 			bad(name, "must be a positive duration such as 10s, got %s", d)
 		}
+	}
+	// A push job retries for at most FCM_MAX_ATTEMPTS hours (backoff capped
+	// at an hour); its delivery records must outlive that.
+	if minimum := time.Duration(max(c.Firebase.MaxAttempts, 24)) * time.Hour; c.Firebase.DeliveryRetention < minimum {
+		bad("PUSH_DELIVERY_RETENTION", "must be at least %s (FCM_MAX_ATTEMPTS hours, and a day), got %s", minimum, c.Firebase.DeliveryRetention)
+	}
+	if c.HTTP.DrainDelay < 0 || c.HTTP.DrainDelay > time.Minute {
+		bad("SHUTDOWN_DRAIN_DELAY", "must be between 0s and 1m, got %s", c.HTTP.DrainDelay)
 	}
 	for _, o := range c.HTTP.CORSOrigins {
 		if u, err := url.Parse(o); o != "*" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "") {

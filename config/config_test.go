@@ -3,6 +3,8 @@ package config_test
 import (
 	"os"
 	"path/filepath"
+	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -137,5 +139,46 @@ func TestDotEnvFile(t *testing.T) {
 	}
 	if _, err := config.Load(filepath.Join(dir, "missing.env")); err != nil {
 		t.Errorf("a missing .env must be fine: %v", err)
+	}
+}
+
+// TestEveryVariableDocumented: each environment variable Config reads is in
+// the README's configuration table and in .env.example.
+func TestEveryVariableDocumented(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	example, err := os.ReadFile("../.env.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var walk func(reflect.Type)
+	n := 0
+	walk = func(typ reflect.Type) {
+		for i := range typ.NumField() {
+			f := typ.Field(i)
+			if name, ok := f.Tag.Lookup("env"); ok {
+				if name, _, _ = strings.Cut(name, ","); name == "-" {
+					continue
+				}
+				n++
+				if !strings.Contains(string(readme), "| `"+name+"` |") {
+					t.Errorf("%s is not in the README's configuration table", name)
+				}
+				if !regexp.MustCompile(`(?m)^#? ?` + name + `=`).Match(example) {
+					t.Errorf("%s is not in .env.example", name)
+				}
+				continue
+			}
+			if f.Type.Kind() == reflect.Struct && f.IsExported() {
+				walk(f.Type)
+			}
+		}
+	}
+	walk(reflect.TypeOf(config.Config{}))
+	if n < 20 {
+		t.Fatalf("found only %d variables: the walk is broken", n)
 	}
 }

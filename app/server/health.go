@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -32,7 +33,7 @@ type healthOutput struct{ Body HealthBody }
 type readyOutput struct{ Body ReadyBody }
 
 // registerHealth adds /health (liveness) and /ready (readiness).
-func registerHealth(api huma.API, db *database.DB, rdb *cache.Redis) {
+func registerHealth(api huma.API, db *database.DB, rdb *cache.Redis, draining *atomic.Bool) {
 	huma.Register(api, huma.Operation{
 		OperationID: "get-health",
 		Method:      http.MethodGet,
@@ -48,11 +49,14 @@ func registerHealth(api huma.API, db *database.DB, rdb *cache.Redis) {
 		Method:      http.MethodGet,
 		Path:        "/ready",
 		Summary:     "Readiness",
-		Description: "Answers 200 when the database and Redis both answer within 2 seconds, otherwise 503 SERVICE_UNAVAILABLE. Load balancers should route traffic only to ready instances.",
+		Description: "Answers 200 when the database and Redis both answer within 2 seconds, otherwise 503 SERVICE_UNAVAILABLE. A stopping instance answers 503 during its `SHUTDOWN_DRAIN_DELAY` while it still serves requests. Load balancers should route traffic only to ready instances.",
 		Tags:        []string{"System"},
 		Errors:      []int{http.StatusServiceUnavailable},
 	}, func(ctx context.Context, _ *struct{}) (*readyOutput, error) {
 		const timeout = 2 * time.Second
+		if draining.Load() {
+			return nil, apperr.ErrUnavailable.WithMessage("%s", "Not ready: the server is shutting down.")
+		}
 		out := ReadyBody{Status: "ok", Database: "ok", Redis: "ok"}
 		dbErr := db.Ping(ctx, timeout)
 		redisErr := rdb.Ping(ctx, timeout)

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"runtime/debug"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -234,4 +235,16 @@ func corsAllowList(cfg config.HTTP) fiber.Handler {
 		ExposeHeaders: "X-Request-ID,Retry-After,RateLimit-Limit,RateLimit-Remaining,RateLimit-Reset",
 		MaxAge:        600,
 	})
+}
+
+// closeWhileDraining asks clients to close keep-alive connections while the
+// server drains before stopping, so that their next request goes through
+// the load balancer to a ready instance.
+func closeWhileDraining(draining *atomic.Bool) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if draining.Load() {
+			c.Context().SetConnectionClose()
+		}
+		return c.Next()
+	}
 }

@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humafiber"
@@ -63,7 +64,13 @@ type Server struct {
 	Limiter *RateLimiter
 	Metrics *Metrics
 	addr    atomic.Value // the listener's address once Serve has started
+	// draining is set when the server stops with a SHUTDOWN_DRAIN_DELAY:
+	// /ready answers 503 and every answer closes its connection.
+	draining *atomic.Bool
 }
+
+// Draining reports whether the server is in its drain delay before stopping.
+func (s *Server) Draining() bool { return s.draining.Load() }
 
 // Addr is the address the server listens on ("" before Serve starts).
 func (s *Server) Addr() string {
@@ -86,6 +93,7 @@ type newParams struct {
 // read middleware when a route is added.
 func New(p newParams) *Server {
 	installHumaHooks()
+	draining := new(atomic.Bool)
 	app := fiber.New(fiber.Config{
 		AppName:               "reelview",
 		ErrorHandler:          errorHandler,
@@ -98,6 +106,7 @@ func New(p newParams) *Server {
 		CaseSensitive:         true,
 	})
 	app.Use(requestContext(p.Cfg.HTTP, p.Log, p.Metrics))
+	app.Use(closeWhileDraining(draining))
 	app.Use(recoverPanics())
 	app.Use(securityHeaders(swaggerui.ContentSecurityPolicy))
 	app.Use(bodylessNotModified())
@@ -124,10 +133,10 @@ func New(p newParams) *Server {
 	}
 	api := humafiber.New(app, cfg)
 
-	registerHealth(api, p.DB, p.Redis)
+	registerHealth(api, p.DB, p.Redis, draining)
 	app.Get("/metrics", p.Metrics.handler())
 	swaggerui.Register(app, "/docs", "/openapi.json")
-	return &Server{App: app, API: api, Limiter: p.Limiter, Metrics: p.Metrics}
+	return &Server{App: app, API: api, Limiter: p.Limiter, Metrics: p.Metrics, draining: draining}
 }
 
 const apiDescription = `Reelview is the API of a movie and TV review platform: sign up, browse a
@@ -277,7 +286,8 @@ func documentErrors(oapi *huma.OpenAPI) {
 }
 
 // Serve opens the listener on start (a busy port fails start-up) and drains
-// in-flight requests on stop, within SHUTDOWN_TIMEOUT.
+// in-flight requests on stop, within SHUTDOWN_TIMEOUT, after serving
+// SHUTDOWN_DRAIN_DELAY as not ready.
 func Serve(lc fx.Lifecycle, s *Server, c config.Config, log *zap.Logger) {
 	lc.Append(fx.Hook{
 		OnStart: func(context.Context) error {
@@ -300,6 +310,17 @@ func Serve(lc fx.Lifecycle, s *Server, c config.Config, log *zap.Logger) {
 			return nil
 		},
 		OnStop: func(ctx context.Context) error {
+			if d := c.HTTP.DrainDelay; d > 0 {
+				// Still serving, but no longer ready: load balancers stop
+				// sending new work, and clients on keep-alive connections are
+				// told to reconnect (elsewhere) with their next answer.
+				s.draining.Store(true)
+				log.Info("draining: not ready, still serving", zap.Duration("delay", d))
+				select {
+				case <-time.After(d):
+				case <-ctx.Done():
+				}
+			}
 			log.Info("draining in-flight requests", zap.Duration("timeout", c.HTTP.ShutdownTimeout))
 			ctx, cancel := context.WithTimeout(ctx, c.HTTP.ShutdownTimeout)
 			defer cancel()

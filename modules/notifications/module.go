@@ -20,6 +20,7 @@ var Module = fx.Module("notifications",
 		NewSender,
 		NewPushWorker,
 		jobs.AsRegistration(pushRegistration),
+		jobs.AsRegistration(pruneRegistration),
 		// The inbox receives the reviews' events inside their transactions.
 		func(i *Inbox) reviews.Events { return i },
 		server.AsRoutes(NewHandler),

@@ -476,3 +476,30 @@ func TestPushFanOut(t *testing.T) {
 		t.Errorf("%d messages accepted, want 600", total)
 	}
 }
+
+// TestPruneDeliveries: the prune job deletes the delivery records older than
+// PUSH_DELIVERY_RETENTION and keeps the recent ones.
+func TestPruneDeliveries(t *testing.T) {
+	t.Parallel()
+	e := newPushEnv(t)
+	ctx := context.Background()
+	retention := e.a.Config.Firebase.DeliveryRetention
+	for i, age := range []time.Duration{retention + time.Hour, 2 * retention, retention - time.Hour, time.Minute} {
+		if _, err := e.a.DB.Ent.PushDelivery.Create().SetNotificationID(1000 + i).SetDeviceID(1).
+			SetOutcome(pushdelivery.OutcomeSent).SetCreatedAt(time.Now().Add(-age)).Save(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := e.river.Insert(ctx, notifications.PruneArgs{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	apptest.Eventually(t, 20*time.Second, func() bool {
+		n, err := e.a.DB.Ent.PushDelivery.Query().Count(ctx)
+		return err == nil && n == 2
+	}, "the two old delivery records pruned")
+	left, err := e.a.DB.Ent.PushDelivery.Query().Order(ent.Asc(pushdelivery.FieldNotificationID)).
+		Select(pushdelivery.FieldNotificationID).Ints(ctx)
+	if err != nil || len(left) != 2 || left[0] != 1002 || left[1] != 1003 {
+		t.Fatalf("kept %v (%v), want the recent 1002 and 1003", left, err)
+	}
+}

@@ -17,8 +17,10 @@ var (
 	ErrNotOwnerOrAdmin = apperr.New(apperr.Forbidden, "FORBIDDEN", "Only the list's owner or an admin can do this.")
 	ErrOwnList         = apperr.New(apperr.Forbidden, "FORBIDDEN", "You cannot like your own list.")
 	ErrPrivateAccount  = apperr.New(apperr.Forbidden, "FORBIDDEN", "This account is private: only its approved followers see its lists.")
-	ErrListFull        = apperr.New(apperr.Conflict, "LIST_FULL", "A list holds at most 1,000 titles: remove one first.")
-	ErrBadCursor       = server.ErrBadCursor
+	// ErrListFull keeps to the codes of the API contract: a 400 whose
+	// detail names the cause, rather than a code of its own.
+	ErrListFull  = apperr.Validation("content_id", "the list is full: it holds at most 1,000 titles; remove one first")
+	ErrBadCursor = server.ErrBadCursor
 )
 
 // errNotPermutation is a reorder that does not name every item once.

@@ -64,9 +64,9 @@ func (h *Handler) Register(api huma.API) {
 		Summary: "Add or change a list item",
 		Description: "Adds a content to the caller's list, or changes its item; idempotent (the same request twice leaves one item). " +
 			"`position` inserts or moves the item there and shifts the others (beyond the end: last); without it a new item goes last and an existing one stays put. " +
-			"`note` (up to 500 characters) replaces the item's note; absent, it stays. A list holds at most 1,000 titles: one more is 409 `LIST_FULL`. " +
+			"`note` (up to 500 characters) replaces the item's note; absent, it stays. A list holds at most 1,000 titles: one more is 400 `VALIDATION_FAILED` on `content_id` (\"the list is full\"). " +
 			"An unknown or deleted content is 404. Concurrent changes of one list take turns: positions stay 1..n and `item_count` exact." + ownerDoc,
-		Errors: []int{http.StatusNotFound, http.StatusConflict},
+		Errors: []int{http.StatusNotFound},
 	}), h.putItem)
 	server.Register(g, h.guard.User(api, huma.Operation{
 		OperationID: "delete-list-item", Method: http.MethodDelete, Path: "/lists/{id}/items/{content_id}",
@@ -148,7 +148,7 @@ type getListInput struct {
 	SizeQuery
 }
 
-type detailOutput struct{ Body Detail }
+type detailOutput struct{ Body ListDetail }
 
 func (h *Handler) get(ctx context.Context, in *getListInput) (*detailOutput, error) {
 	d, err := h.svc.Detail(ctx, ViewerFrom(ctx), in.ID, in.Size)
@@ -163,7 +163,7 @@ type listItemsInput struct {
 	PageQuery
 }
 
-type itemsOutput struct{ Body Items }
+type itemsOutput struct{ Body ListItems }
 
 func (h *Handler) items(ctx context.Context, in *listItemsInput) (*itemsOutput, error) {
 	items, err := h.svc.Items(ctx, ViewerFrom(ctx), in.ID, in.Cursor, in.Size)
@@ -205,7 +205,7 @@ type putListItemInput struct {
 	} `required:"false"`
 }
 
-type itemOutput struct{ Body Item }
+type itemOutput struct{ Body ListItem }
 
 func (h *Handler) putItem(ctx context.Context, in *putListItemInput) (*itemOutput, error) {
 	var change ItemChange
@@ -247,7 +247,7 @@ type userListsInput struct {
 	PageQuery
 }
 
-type pageOutput struct{ Body Page }
+type pageOutput struct{ Body ListPage }
 
 func (h *Handler) userLists(ctx context.Context, in *userListsInput) (*pageOutput, error) {
 	p, err := h.svc.UserLists(ctx, ViewerFrom(ctx), in.ID, in.Cursor, in.Size)

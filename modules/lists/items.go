@@ -22,9 +22,9 @@ type ItemChange struct {
 // others; beyond the end it goes last. Without a position a new item goes
 // last and an existing one stays where it is. ErrNotFound, ErrNotOwner,
 // ErrContentNotFound (unknown or deleted content), ErrListFull.
-func (s *Service) PutItem(ctx context.Context, v Viewer, listID, contentID int, in ItemChange) (Item, error) {
+func (s *Service) PutItem(ctx context.Context, v Viewer, listID, contentID int, in ItemChange) (ListItem, error) {
 	if _, err := s.owned(ctx, v, listID); err != nil {
-		return Item{}, err
+		return ListItem{}, err
 	}
 	var it *ent.ListItem
 	err := s.editItems(ctx, listID, func(tx *ent.Tx, n int) (int, bool, error) {
@@ -86,13 +86,13 @@ func (s *Service) PutItem(ctx context.Context, v Viewer, listID, contentID int, 
 		return n, true, nil
 	})
 	if err != nil {
-		return Item{}, err
+		return ListItem{}, err
 	}
 	summaries, err := s.contents.Summaries(ctx, v.ID, []int{contentID})
 	if err != nil {
-		return Item{}, err
+		return ListItem{}, err
 	}
-	return Item{Position: it.Position, Note: it.Note, AddedAt: it.AddedAt.UTC(), Content: summaries[contentID]}, nil
+	return ListItem{Position: it.Position, Note: it.Note, AddedAt: it.AddedAt.UTC(), Content: summaries[contentID]}, nil
 }
 
 // RemoveItem takes a content off the viewer's list and closes the gap;

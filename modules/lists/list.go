@@ -17,8 +17,8 @@ const (
 	Private  = "PRIVATE"
 )
 
-// Owner is the account a list belongs to.
-type Owner struct {
+// ListOwner is the account a list belongs to.
+type ListOwner struct {
 	ID       int    `json:"id" example:"42"`
 	Nickname string `json:"nickname" example:"ada"`
 }
@@ -26,7 +26,7 @@ type Owner struct {
 // List is a list as clients see it (without its items).
 type List struct {
 	ID          int       `json:"id" example:"12"`
-	Owner       Owner     `json:"owner"`
+	Owner       ListOwner `json:"owner"`
 	Title       string    `json:"title" example:"Best heist movies"`
 	Description string    `json:"description" example:"Crews, vaults and one last job."`
 	Visibility  string    `json:"visibility" enum:"PUBLIC,UNLISTED,PRIVATE" example:"PUBLIC" doc:"PUBLIC: anyone, and listed on the owner's profile; UNLISTED: anyone with the id, never listed for others; PRIVATE: the owner only."`
@@ -47,28 +47,28 @@ func fromEnt(l *ent.List) List {
 	return out
 }
 
-// Item is one title on a list.
-type Item struct {
+// ListItem is one title on a list.
+type ListItem struct {
 	Position int                     `json:"position" example:"1" doc:"1 for the first title; positions have no gaps."`
 	Note     string                  `json:"note" example:"The one that started it all."`
 	AddedAt  time.Time               `json:"added_at" example:"2026-11-25T12:00:00Z"`
 	Content  contents.ContentSummary `json:"content"`
 }
 
-// Items is a keyset page of a list's items, in position order.
-type Items struct {
-	Items      []Item  `json:"items"`
-	NextCursor *string `json:"next_cursor" example:"eyJrIjoiaXRlbXMiLCJpIjoxMiwicCI6MjB9" doc:"The cursor of the next page of items (GET /lists/{id}/items), null on the last."`
+// ListItems is a keyset page of a list's items, in position order.
+type ListItems struct {
+	Items      []ListItem `json:"items"`
+	NextCursor *string    `json:"next_cursor" example:"eyJrIjoiaXRlbXMiLCJpIjoxMiwicCI6MjB9" doc:"The cursor of the next page of items (GET /lists/{id}/items), null on the last."`
 }
 
-// Detail is a list with the first page of its items.
-type Detail struct {
+// ListDetail is a list with the first page of its items.
+type ListDetail struct {
 	List
-	Items
+	ListItems
 }
 
-// Page is a keyset page of lists.
-type Page struct {
+// ListPage is a keyset page of lists.
+type ListPage struct {
 	Items      []List  `json:"items"`
 	NextCursor *string `json:"next_cursor" example:"eyJrIjoidXNlciIsInQiOiIyMDI2LTExLTI1VDEyOjAwOjAwWiIsImkiOjEyfQ" doc:"The cursor of the next page, null on the last."`
 }

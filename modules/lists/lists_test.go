@@ -597,7 +597,10 @@ func TestListFull(t *testing.T) {
 		}
 	}
 	e.put(t, ada, l.ID, cs[lists.MaxItems-1].ID, "")
-	apptest.AssertError(t, e.do(t, "PUT", fmt.Sprintf("/lists/%d/items/%d", l.ID, cs[lists.MaxItems].ID), ada.Access, ""), http.StatusConflict, "LIST_FULL")
+	b := apptest.AssertError(t, e.do(t, "PUT", fmt.Sprintf("/lists/%d/items/%d", l.ID, cs[lists.MaxItems].ID), ada.Access, ""), http.StatusBadRequest, "VALIDATION_FAILED")
+	if !strings.Contains(fmt.Sprint(b.Details), "the list is full") {
+		t.Errorf("details %v", b.Details)
+	}
 	e.put(t, ada, l.ID, cs[0].ID, `{"position":1000,"note":"still editable"}`)
 	if n, _ := e.DB.Ent.ListItem.Query().Where(listitem.ListID(l.ID)).Count(ctx); n != lists.MaxItems || e.dbList(t, l.ID).ItemCount != n {
 		t.Errorf("%d items, item_count %d", n, e.dbList(t, l.ID).ItemCount)

@@ -226,16 +226,16 @@ func (s *Service) Get(ctx context.Context, v Viewer, id int) (List, error) {
 }
 
 // Detail returns a list the viewer may see with the first size items.
-func (s *Service) Detail(ctx context.Context, v Viewer, id, size int) (Detail, error) {
+func (s *Service) Detail(ctx context.Context, v Viewer, id, size int) (ListDetail, error) {
 	l, err := s.Get(ctx, v, id)
 	if err != nil {
-		return Detail{}, err
+		return ListDetail{}, err
 	}
 	items, err := s.itemsAfter(ctx, v, id, 0, size)
 	if err != nil {
-		return Detail{}, err
+		return ListDetail{}, err
 	}
-	return Detail{List: l, Items: items}, nil
+	return ListDetail{List: l, ListItems: items}, nil
 }
 
 // Update edits the viewer's own list (ErrNotOwner for others').
@@ -317,26 +317,26 @@ func (s *Service) addLikedByMe(ctx context.Context, v Viewer, items []List) erro
 // itself, the public ones for others. Across a block the user is
 // ErrUserNotFound; a private account's lists are for its approved
 // followers (others: ErrPrivateAccount).
-func (s *Service) UserLists(ctx context.Context, v Viewer, userID int, raw string, size int) (Page, error) {
+func (s *Service) UserLists(ctx context.Context, v Viewer, userID int, raw string, size int) (ListPage, error) {
 	owner, err := s.db.User.Query().Where(user.ID(userID), user.StatusEQ(user.StatusACTIVE)).Only(ctx)
 	if ent.IsNotFound(err) {
-		return Page{}, ErrUserNotFound.WithMessage("user %d not found", userID)
+		return ListPage{}, ErrUserNotFound.WithMessage("user %d not found", userID)
 	}
 	if err != nil {
-		return Page{}, fmt.Errorf("lists: owner: %w", err)
+		return ListPage{}, fmt.Errorf("lists: owner: %w", err)
 	}
 	blocked, ok, err := s.mayFollowerSee(ctx, v.ID, owner)
 	switch {
 	case err != nil:
-		return Page{}, err
+		return ListPage{}, err
 	case blocked:
-		return Page{}, ErrUserNotFound.WithMessage("user %d not found", userID)
+		return ListPage{}, ErrUserNotFound.WithMessage("user %d not found", userID)
 	case !ok:
-		return Page{}, ErrPrivateAccount
+		return ListPage{}, ErrPrivateAccount
 	}
 	c, err := decodeCursor(raw, kindUser)
 	if err != nil {
-		return Page{}, err
+		return ListPage{}, err
 	}
 	q := s.db.List.Query().Where(list.UserID(userID))
 	if v.ID != userID {
@@ -349,9 +349,9 @@ func (s *Service) UserLists(ctx context.Context, v Viewer, userID int, raw strin
 	}
 	rows, err := q.Order(ent.Desc(list.FieldCreatedAt), ent.Desc(list.FieldID)).Limit(size + 1).All(ctx)
 	if err != nil {
-		return Page{}, fmt.Errorf("lists: user lists: %w", err)
+		return ListPage{}, fmt.Errorf("lists: user lists: %w", err)
 	}
-	p := Page{Items: make([]List, 0, min(len(rows), size))}
+	p := ListPage{Items: make([]List, 0, min(len(rows), size))}
 	if len(rows) > size {
 		rows = rows[:size]
 		last := rows[len(rows)-1]
@@ -426,18 +426,18 @@ func addLikes(ctx context.Context, tx *ent.Tx, id int, res interface{ RowsAffect
 }
 
 // Items returns a page of a visible list's items after the cursor.
-func (s *Service) Items(ctx context.Context, v Viewer, id int, raw string, size int) (Items, error) {
+func (s *Service) Items(ctx context.Context, v Viewer, id int, raw string, size int) (ListItems, error) {
 	if _, err := s.visible(ctx, v, id); err != nil {
-		return Items{}, err
+		return ListItems{}, err
 	}
 	c, err := decodeCursor(raw, kindItems)
 	if err != nil {
-		return Items{}, err
+		return ListItems{}, err
 	}
 	after := 0
 	if c != nil {
 		if c.ID != id {
-			return Items{}, ErrBadCursor
+			return ListItems{}, ErrBadCursor
 		}
 		after = c.Pos
 	}
@@ -447,14 +447,14 @@ func (s *Service) Items(ctx context.Context, v Viewer, id int, raw string, size 
 // itemsAfter reads the items of list id after position after, in order,
 // with their content summaries; titles removed from the catalog are left
 // out.
-func (s *Service) itemsAfter(ctx context.Context, v Viewer, id, after, size int) (Items, error) {
+func (s *Service) itemsAfter(ctx context.Context, v Viewer, id, after, size int) (ListItems, error) {
 	rows, err := s.db.ListItem.Query().
 		Where(listitem.ListID(id), listitem.PositionGT(after), listitem.HasContentWith(content.DeletedAtIsNil())).
 		Order(ent.Asc(listitem.FieldPosition), ent.Asc(listitem.FieldID)).Limit(size + 1).All(ctx)
 	if err != nil {
-		return Items{}, fmt.Errorf("lists: items: %w", err)
+		return ListItems{}, fmt.Errorf("lists: items: %w", err)
 	}
-	out := Items{Items: make([]Item, 0, min(len(rows), size))}
+	out := ListItems{Items: make([]ListItem, 0, min(len(rows), size))}
 	if len(rows) > size {
 		rows = rows[:size]
 		out.NextCursor = cursor{Kind: kindItems, ID: id, Pos: rows[len(rows)-1].Position}.encode()
@@ -465,11 +465,11 @@ func (s *Service) itemsAfter(ctx context.Context, v Viewer, id, after, size int)
 	}
 	summaries, err := s.contents.Summaries(ctx, v.ID, ids)
 	if err != nil {
-		return Items{}, err
+		return ListItems{}, err
 	}
 	for _, r := range rows {
 		if c, ok := summaries[r.ContentID]; ok {
-			out.Items = append(out.Items, Item{Position: r.Position, Note: r.Note, AddedAt: r.AddedAt.UTC(), Content: c})
+			out.Items = append(out.Items, ListItem{Position: r.Position, Note: r.Note, AddedAt: r.AddedAt.UTC(), Content: c})
 		}
 	}
 	return out, nil

@@ -108,7 +108,7 @@ type world struct {
 	aliceDevice    string
 	aliceNotif     int
 	aliceSessionID string
-	aliceList      int // private, with the movie on it
+	aliceList      int // unlisted, with the movie on it
 }
 
 func newWorld(t testing.TB, adjust ...func(*config.Config)) *world {
@@ -150,7 +150,7 @@ func newWorld(t testing.TB, adjust ...func(*config.Config)) *world {
 		t.Fatalf("alice's sessions: %s", res.Body)
 	}
 	w.aliceSessionID = sessions.Items[0].ID
-	res = w.do(t, "POST", "/api/v1/lists", w.alice.Access, `{"title":"Alice's picks","visibility":"PRIVATE"}`)
+	res = w.do(t, "POST", "/api/v1/lists", w.alice.Access, `{"title":"Alice's picks","visibility":"UNLISTED"}`)
 	apptest.AssertStatus(t, res, http.StatusCreated)
 	w.aliceList = idOf(t, res)
 	apptest.AssertStatus(t, w.do(t, "PUT", fmt.Sprintf("/api/v1/lists/%d/items/%d", w.aliceList, w.movie), w.alice.Access, `{"note":"Mine."}`), http.StatusOK)
@@ -300,20 +300,22 @@ func TestOWASPObjectLevelAuthorization(t *testing.T) {
 	})
 	t.Run("another's lists", func(t *testing.T) {
 		owasp(t, "API1")
-		priv := fmt.Sprintf("/api/v1/lists/%d", w.aliceList)
-		res := w.do(t, "POST", "/api/v1/lists", w.alice.Access, `{"title":"Alice's public list"}`)
+		unlisted := fmt.Sprintf("/api/v1/lists/%d", w.aliceList)
+		res := w.do(t, "POST", "/api/v1/lists", w.alice.Access, `{"title":"Alice's secret list","visibility":"PRIVATE"}`)
 		apptest.AssertStatus(t, res, http.StatusCreated)
-		pub := fmt.Sprintf("/api/v1/lists/%d", idOf(t, res))
-		apptest.AssertStatus(t, w.do(t, "PUT", fmt.Sprintf("%s/items/%d", pub, w.movie), w.alice.Access, ""), http.StatusOK)
-		// A private list does not exist for others; a public one is read-only.
-		for _, tok := range []string{"", w.bob.Access} {
+		privID := idOf(t, res)
+		priv := fmt.Sprintf("/api/v1/lists/%d", privID)
+		apptest.AssertStatus(t, w.do(t, "PUT", fmt.Sprintf("%s/items/%d", priv, w.movie), w.alice.Access, `{"note":"Mine."}`), http.StatusOK)
+		// A private list does not exist for others, admins included; an
+		// unlisted one is read-only for them.
+		for _, tok := range []string{"", w.bob.Access, w.admin.Access} {
 			apptest.AssertError(t, w.do(t, "GET", priv, tok, ""), http.StatusNotFound, "RESOURCE_NOT_FOUND")
 			apptest.AssertError(t, w.do(t, "GET", priv+"/items", tok, ""), http.StatusNotFound, "RESOURCE_NOT_FOUND")
 		}
-		if body := string(w.do(t, "GET", fmt.Sprintf("/api/v1/users/%d/lists", w.alice.ID), w.bob.Access, "").Body); strings.Contains(body, "Alice's picks") {
-			t.Errorf("bob sees alice's private list: %s", body)
+		if body := string(w.do(t, "GET", fmt.Sprintf("/api/v1/users/%d/lists", w.alice.ID), w.bob.Access, "").Body); strings.Contains(body, "Alice's") {
+			t.Errorf("bob sees alice's private or unlisted list: %s", body)
 		}
-		for _, path := range []string{priv, pub} {
+		for _, path := range []string{priv, unlisted} {
 			for _, r := range []struct{ method, suffix, body string }{
 				{"PATCH", "", `{"title":"hacked","visibility":"PUBLIC"}`},
 				{"DELETE", "", ""},
@@ -324,12 +326,14 @@ func TestOWASPObjectLevelAuthorization(t *testing.T) {
 				assertDenied(t, w.do(t, r.method, path+r.suffix, w.bob.Access, r.body))
 			}
 		}
-		l := db.List.GetX(ctx, w.aliceList)
-		if l.Title != "Alice's picks" || l.Visibility != "PRIVATE" || l.ItemCount != 1 {
-			t.Errorf("alice's list changed: %+v", l)
-		}
-		if n := db.ListItem.Query().Where(listitem.ListID(w.aliceList), listitem.Note("Mine.")).CountX(ctx); n != 1 {
-			t.Errorf("alice's item changed: %d", n)
+		for _, id := range []int{privID, w.aliceList} {
+			l := db.List.GetX(ctx, id)
+			if !strings.HasPrefix(l.Title, "Alice's") || l.Visibility == "PUBLIC" || l.ItemCount != 1 {
+				t.Errorf("alice's list changed: %+v", l)
+			}
+			if n := db.ListItem.Query().Where(listitem.ListID(id), listitem.Note("Mine.")).CountX(ctx); n != 1 {
+				t.Errorf("alice's item changed: %d", n)
+			}
 		}
 	})
 	t.Run("blocked user's reviews", func(t *testing.T) {

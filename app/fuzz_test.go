@@ -113,6 +113,9 @@ func reviewPath(suffix string) func(*fuzzWorld) string {
 func moviePath(suffix string) func(*fuzzWorld) string {
 	return func(w *fuzzWorld) string { return fmt.Sprintf("/api/v1/contents/%d%s", w.movie, suffix) }
 }
+func listPath(suffix string) func(*fuzzWorld) string {
+	return func(w *fuzzWorld) string { return fmt.Sprintf("/api/v1/lists/%d%s", w.aliceList, suffix) }
+}
 
 // nasty are inputs every body target is seeded with: duplicate keys, huge
 // numbers, deep nesting, wrong types, odd Unicode and control characters.
@@ -206,6 +209,14 @@ var bodyTargets = map[string][]fuzzOp{
 		{"admin-set-user-role", "PATCH", func(w *fuzzWorld) string { return fmt.Sprintf("/api/v1/admin/users/%d/role", w.bob.ID) }, admin, []string{`{"role":"USER"}`}},
 		{"admin-set-user-status", "PATCH", func(w *fuzzWorld) string { return fmt.Sprintf("/api/v1/admin/users/%d/status", w.bob.ID) }, admin, []string{`{"status":"ACTIVE"}`}},
 	},
+	"FuzzListsBody": {
+		{"create-list", "POST", fixed("/api/v1/lists"), alice, []string{
+			`{"title":"Heists","description":"Crews.\nVaults.","visibility":"UNLISTED"}`, `{"title":"x","visibility":"public"}`}},
+		{"update-list", "PATCH", listPath(""), alice, []string{`{"title":"Alice's picks","visibility":"PRIVATE"}`, `{"description":""}`}},
+		{"put-list-item", "PUT", func(w *fuzzWorld) string { return fmt.Sprintf("/api/v1/lists/%d/items/%d", w.aliceList, w.movie) }, alice, []string{
+			`{"position":1,"note":"Mine."}`, `{}`, `{"position":1000}`}},
+		{"reorder-list", "PUT", listPath("/order"), alice, []string{`{"content_ids":[]}`, `{"content_ids":[1,1]}`}},
+	},
 }
 
 // queryTargets lists, per fuzz target, the operations with query parameters.
@@ -235,6 +246,11 @@ var queryTargets = map[string][]fuzzOp{
 		{"list-follow-requests", "GET", fixed("/api/v1/users/me/follow-requests"), alice, []string{"cursor=&size=10"}},
 		{"list-followers", "GET", func(w *fuzzWorld) string { return fmt.Sprintf("/api/v1/users/%d/followers", w.alice.ID) }, alice, []string{"cursor=&size=10"}},
 		{"list-following", "GET", func(w *fuzzWorld) string { return fmt.Sprintf("/api/v1/users/%d/following", w.bob.ID) }, alice, []string{"cursor=", "size=100"}},
+	},
+	"FuzzListsQuery": {
+		{"get-list", "GET", listPath(""), alice, []string{"size=1", "size=100"}},
+		{"list-list-items", "GET", listPath("/items"), alice, []string{"cursor=&size=1", "cursor=eyJrIjoiaXRlbXMiLCJpIjoxLCJwIjoxfQ"}},
+		{"list-user-lists", "GET", func(w *fuzzWorld) string { return fmt.Sprintf("/api/v1/users/%d/lists", w.alice.ID) }, noToken, []string{"cursor=&size=10", "cursor=eyJ9"}},
 	},
 }
 
@@ -357,6 +373,8 @@ func FuzzAdminBody(f *testing.F)       { fuzzBody(f, "FuzzAdminBody") }
 func FuzzCatalogQuery(f *testing.F)    { fuzzQuery(f, "FuzzCatalogQuery") }
 func FuzzReviewListQuery(f *testing.F) { fuzzQuery(f, "FuzzReviewListQuery") }
 func FuzzAccountQuery(f *testing.F)    { fuzzQuery(f, "FuzzAccountQuery") }
+func FuzzListsBody(f *testing.F)       { fuzzBody(f, "FuzzListsBody") }
+func FuzzListsQuery(f *testing.F)      { fuzzQuery(f, "FuzzListsQuery") }
 
 // TestFuzzCoversEveryOperation: the fuzz targets send to exactly the
 // operations of the OpenAPI document that take a JSON body or query

@@ -30,6 +30,7 @@ import (
 	"github.com/reelview/reelview/ent/comment"
 	"github.com/reelview/reelview/ent/content"
 	"github.com/reelview/reelview/ent/device"
+	"github.com/reelview/reelview/ent/listitem"
 	"github.com/reelview/reelview/ent/notification"
 	"github.com/reelview/reelview/ent/review"
 	"github.com/reelview/reelview/ent/user"
@@ -107,6 +108,7 @@ type world struct {
 	aliceDevice    string
 	aliceNotif     int
 	aliceSessionID string
+	aliceList      int // unlisted, with the movie on it
 }
 
 func newWorld(t testing.TB, adjust ...func(*config.Config)) *world {
@@ -148,6 +150,10 @@ func newWorld(t testing.TB, adjust ...func(*config.Config)) *world {
 		t.Fatalf("alice's sessions: %s", res.Body)
 	}
 	w.aliceSessionID = sessions.Items[0].ID
+	res = w.do(t, "POST", "/api/v1/lists", w.alice.Access, `{"title":"Alice's picks","visibility":"UNLISTED"}`)
+	apptest.AssertStatus(t, res, http.StatusCreated)
+	w.aliceList = idOf(t, res)
+	apptest.AssertStatus(t, w.do(t, "PUT", fmt.Sprintf("/api/v1/lists/%d/items/%d", w.aliceList, w.movie), w.alice.Access, `{"note":"Mine."}`), http.StatusOK)
 	return w
 }
 
@@ -290,6 +296,44 @@ func TestOWASPObjectLevelAuthorization(t *testing.T) {
 		assertDenied(t, w.do(t, "GET", fmt.Sprintf("/api/v1/users/%d/followers", carol.ID), w.bob.Access, ""))
 		if body := string(w.do(t, "GET", fmt.Sprintf("/api/v1/users/%d", carol.ID), "", "").Body); !strings.Contains(body, `"follower_count":0`) {
 			t.Errorf("a pending follow counts: %s", body)
+		}
+	})
+	t.Run("another's lists", func(t *testing.T) {
+		owasp(t, "API1")
+		unlisted := fmt.Sprintf("/api/v1/lists/%d", w.aliceList)
+		res := w.do(t, "POST", "/api/v1/lists", w.alice.Access, `{"title":"Alice's secret list","visibility":"PRIVATE"}`)
+		apptest.AssertStatus(t, res, http.StatusCreated)
+		privID := idOf(t, res)
+		priv := fmt.Sprintf("/api/v1/lists/%d", privID)
+		apptest.AssertStatus(t, w.do(t, "PUT", fmt.Sprintf("%s/items/%d", priv, w.movie), w.alice.Access, `{"note":"Mine."}`), http.StatusOK)
+		// A private list does not exist for others, admins included; an
+		// unlisted one is read-only for them.
+		for _, tok := range []string{"", w.bob.Access, w.admin.Access} {
+			apptest.AssertError(t, w.do(t, "GET", priv, tok, ""), http.StatusNotFound, "RESOURCE_NOT_FOUND")
+			apptest.AssertError(t, w.do(t, "GET", priv+"/items", tok, ""), http.StatusNotFound, "RESOURCE_NOT_FOUND")
+		}
+		if body := string(w.do(t, "GET", fmt.Sprintf("/api/v1/users/%d/lists", w.alice.ID), w.bob.Access, "").Body); strings.Contains(body, "Alice's") {
+			t.Errorf("bob sees alice's private or unlisted list: %s", body)
+		}
+		for _, path := range []string{priv, unlisted} {
+			for _, r := range []struct{ method, suffix, body string }{
+				{"PATCH", "", `{"title":"hacked","visibility":"PUBLIC"}`},
+				{"DELETE", "", ""},
+				{"PUT", fmt.Sprintf("/items/%d", w.movie), `{"note":"hacked"}`},
+				{"DELETE", fmt.Sprintf("/items/%d", w.movie), ""},
+				{"PUT", "/order", fmt.Sprintf(`{"content_ids":[%d]}`, w.movie)},
+			} {
+				assertDenied(t, w.do(t, r.method, path+r.suffix, w.bob.Access, r.body))
+			}
+		}
+		for _, id := range []int{privID, w.aliceList} {
+			l := db.List.GetX(ctx, id)
+			if !strings.HasPrefix(l.Title, "Alice's") || l.Visibility == "PUBLIC" || l.ItemCount != 1 {
+				t.Errorf("alice's list changed: %+v", l)
+			}
+			if n := db.ListItem.Query().Where(listitem.ListID(id), listitem.Note("Mine.")).CountX(ctx); n != 1 {
+				t.Errorf("alice's item changed: %d", n)
+			}
 		}
 	})
 	t.Run("blocked user's reviews", func(t *testing.T) {

@@ -22,6 +22,9 @@ import (
 	"github.com/reelview/reelview/ent/device"
 	"github.com/reelview/reelview/ent/follow"
 	"github.com/reelview/reelview/ent/genre"
+	"github.com/reelview/reelview/ent/list"
+	"github.com/reelview/reelview/ent/listitem"
+	"github.com/reelview/reelview/ent/listlike"
 	"github.com/reelview/reelview/ent/notification"
 	"github.com/reelview/reelview/ent/pushdelivery"
 	"github.com/reelview/reelview/ent/review"
@@ -51,6 +54,12 @@ type Client struct {
 	Follow *FollowClient
 	// Genre is the client for interacting with the Genre builders.
 	Genre *GenreClient
+	// List is the client for interacting with the List builders.
+	List *ListClient
+	// ListItem is the client for interacting with the ListItem builders.
+	ListItem *ListItemClient
+	// ListLike is the client for interacting with the ListLike builders.
+	ListLike *ListLikeClient
 	// Notification is the client for interacting with the Notification builders.
 	Notification *NotificationClient
 	// PushDelivery is the client for interacting with the PushDelivery builders.
@@ -81,6 +90,9 @@ func (c *Client) init() {
 	c.Device = NewDeviceClient(c.config)
 	c.Follow = NewFollowClient(c.config)
 	c.Genre = NewGenreClient(c.config)
+	c.List = NewListClient(c.config)
+	c.ListItem = NewListItemClient(c.config)
+	c.ListLike = NewListLikeClient(c.config)
 	c.Notification = NewNotificationClient(c.config)
 	c.PushDelivery = NewPushDeliveryClient(c.config)
 	c.Review = NewReviewClient(c.config)
@@ -186,6 +198,9 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Device:       NewDeviceClient(cfg),
 		Follow:       NewFollowClient(cfg),
 		Genre:        NewGenreClient(cfg),
+		List:         NewListClient(cfg),
+		ListItem:     NewListItemClient(cfg),
+		ListLike:     NewListLikeClient(cfg),
 		Notification: NewNotificationClient(cfg),
 		PushDelivery: NewPushDeliveryClient(cfg),
 		Review:       NewReviewClient(cfg),
@@ -218,6 +233,9 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Device:       NewDeviceClient(cfg),
 		Follow:       NewFollowClient(cfg),
 		Genre:        NewGenreClient(cfg),
+		List:         NewListClient(cfg),
+		ListItem:     NewListItemClient(cfg),
+		ListLike:     NewListLikeClient(cfg),
 		Notification: NewNotificationClient(cfg),
 		PushDelivery: NewPushDeliveryClient(cfg),
 		Review:       NewReviewClient(cfg),
@@ -253,8 +271,9 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.Block, c.Bookmark, c.Comment, c.Content, c.Device, c.Follow, c.Genre,
-		c.Notification, c.PushDelivery, c.Review, c.ReviewLike, c.ReviewReport, c.User,
+		c.Block, c.Bookmark, c.Comment, c.Content, c.Device, c.Follow, c.Genre, c.List,
+		c.ListItem, c.ListLike, c.Notification, c.PushDelivery, c.Review, c.ReviewLike,
+		c.ReviewReport, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -264,8 +283,9 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.Block, c.Bookmark, c.Comment, c.Content, c.Device, c.Follow, c.Genre,
-		c.Notification, c.PushDelivery, c.Review, c.ReviewLike, c.ReviewReport, c.User,
+		c.Block, c.Bookmark, c.Comment, c.Content, c.Device, c.Follow, c.Genre, c.List,
+		c.ListItem, c.ListLike, c.Notification, c.PushDelivery, c.Review, c.ReviewLike,
+		c.ReviewReport, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -288,6 +308,12 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Follow.mutate(ctx, m)
 	case *GenreMutation:
 		return c.Genre.mutate(ctx, m)
+	case *ListMutation:
+		return c.List.mutate(ctx, m)
+	case *ListItemMutation:
+		return c.ListItem.mutate(ctx, m)
+	case *ListLikeMutation:
+		return c.ListLike.mutate(ctx, m)
 	case *NotificationMutation:
 		return c.Notification.mutate(ctx, m)
 	case *PushDeliveryMutation:
@@ -958,6 +984,22 @@ func (c *ContentClient) QueryBookmarks(_m *Content) *BookmarkQuery {
 	return query
 }
 
+// QueryListItems queries the list_items edge of a Content.
+func (c *ContentClient) QueryListItems(_m *Content) *ListItemQuery {
+	query := (&ListItemClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(content.Table, content.FieldID, id),
+			sqlgraph.To(listitem.Table, listitem.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, content.ListItemsTable, content.ListItemsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *ContentClient) Hooks() []Hook {
 	hooks := c.hooks.Content
@@ -1445,6 +1487,519 @@ func (c *GenreClient) mutate(ctx context.Context, m *GenreMutation) (Value, erro
 		return (&GenreDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Genre mutation op: %q", m.Op())
+	}
+}
+
+// ListClient is a client for the List schema.
+type ListClient struct {
+	config
+}
+
+// NewListClient returns a client for the List from the given config.
+func NewListClient(c config) *ListClient {
+	return &ListClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `list.Hooks(f(g(h())))`.
+func (c *ListClient) Use(hooks ...Hook) {
+	c.hooks.List = append(c.hooks.List, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `list.Intercept(f(g(h())))`.
+func (c *ListClient) Intercept(interceptors ...Interceptor) {
+	c.inters.List = append(c.inters.List, interceptors...)
+}
+
+// Create returns a builder for creating a List entity.
+func (c *ListClient) Create() *ListCreate {
+	mutation := newListMutation(c.config, OpCreate)
+	return &ListCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of List entities.
+func (c *ListClient) CreateBulk(builders ...*ListCreate) *ListCreateBulk {
+	return &ListCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ListClient) MapCreateBulk(slice any, setFunc func(*ListCreate, int)) *ListCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ListCreateBulk{err: fmt.Errorf("calling to ListClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ListCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ListCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for List.
+func (c *ListClient) Update() *ListUpdate {
+	mutation := newListMutation(c.config, OpUpdate)
+	return &ListUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ListClient) UpdateOne(_m *List) *ListUpdateOne {
+	mutation := newListMutation(c.config, OpUpdateOne, withList(_m))
+	return &ListUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ListClient) UpdateOneID(id int) *ListUpdateOne {
+	mutation := newListMutation(c.config, OpUpdateOne, withListID(id))
+	return &ListUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for List.
+func (c *ListClient) Delete() *ListDelete {
+	mutation := newListMutation(c.config, OpDelete)
+	return &ListDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ListClient) DeleteOne(_m *List) *ListDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ListClient) DeleteOneID(id int) *ListDeleteOne {
+	builder := c.Delete().Where(list.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ListDeleteOne{builder}
+}
+
+// Query returns a query builder for List.
+func (c *ListClient) Query() *ListQuery {
+	return &ListQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeList},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a List entity by its id.
+func (c *ListClient) Get(ctx context.Context, id int) (*List, error) {
+	return c.Query().Where(list.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ListClient) GetX(ctx context.Context, id int) *List {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryOwner queries the owner edge of a List.
+func (c *ListClient) QueryOwner(_m *List) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(list.Table, list.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, list.OwnerTable, list.OwnerColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryItems queries the items edge of a List.
+func (c *ListClient) QueryItems(_m *List) *ListItemQuery {
+	query := (&ListItemClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(list.Table, list.FieldID, id),
+			sqlgraph.To(listitem.Table, listitem.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, list.ItemsTable, list.ItemsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryLikes queries the likes edge of a List.
+func (c *ListClient) QueryLikes(_m *List) *ListLikeQuery {
+	query := (&ListLikeClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(list.Table, list.FieldID, id),
+			sqlgraph.To(listlike.Table, listlike.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, list.LikesTable, list.LikesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *ListClient) Hooks() []Hook {
+	hooks := c.hooks.List
+	return append(hooks[:len(hooks):len(hooks)], list.Hooks[:]...)
+}
+
+// Interceptors returns the client interceptors.
+func (c *ListClient) Interceptors() []Interceptor {
+	inters := c.inters.List
+	return append(inters[:len(inters):len(inters)], list.Interceptors[:]...)
+}
+
+func (c *ListClient) mutate(ctx context.Context, m *ListMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ListCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ListUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ListUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ListDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown List mutation op: %q", m.Op())
+	}
+}
+
+// ListItemClient is a client for the ListItem schema.
+type ListItemClient struct {
+	config
+}
+
+// NewListItemClient returns a client for the ListItem from the given config.
+func NewListItemClient(c config) *ListItemClient {
+	return &ListItemClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `listitem.Hooks(f(g(h())))`.
+func (c *ListItemClient) Use(hooks ...Hook) {
+	c.hooks.ListItem = append(c.hooks.ListItem, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `listitem.Intercept(f(g(h())))`.
+func (c *ListItemClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ListItem = append(c.inters.ListItem, interceptors...)
+}
+
+// Create returns a builder for creating a ListItem entity.
+func (c *ListItemClient) Create() *ListItemCreate {
+	mutation := newListItemMutation(c.config, OpCreate)
+	return &ListItemCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ListItem entities.
+func (c *ListItemClient) CreateBulk(builders ...*ListItemCreate) *ListItemCreateBulk {
+	return &ListItemCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ListItemClient) MapCreateBulk(slice any, setFunc func(*ListItemCreate, int)) *ListItemCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ListItemCreateBulk{err: fmt.Errorf("calling to ListItemClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ListItemCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ListItemCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ListItem.
+func (c *ListItemClient) Update() *ListItemUpdate {
+	mutation := newListItemMutation(c.config, OpUpdate)
+	return &ListItemUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ListItemClient) UpdateOne(_m *ListItem) *ListItemUpdateOne {
+	mutation := newListItemMutation(c.config, OpUpdateOne, withListItem(_m))
+	return &ListItemUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ListItemClient) UpdateOneID(id int) *ListItemUpdateOne {
+	mutation := newListItemMutation(c.config, OpUpdateOne, withListItemID(id))
+	return &ListItemUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ListItem.
+func (c *ListItemClient) Delete() *ListItemDelete {
+	mutation := newListItemMutation(c.config, OpDelete)
+	return &ListItemDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ListItemClient) DeleteOne(_m *ListItem) *ListItemDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ListItemClient) DeleteOneID(id int) *ListItemDeleteOne {
+	builder := c.Delete().Where(listitem.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ListItemDeleteOne{builder}
+}
+
+// Query returns a query builder for ListItem.
+func (c *ListItemClient) Query() *ListItemQuery {
+	return &ListItemQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeListItem},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ListItem entity by its id.
+func (c *ListItemClient) Get(ctx context.Context, id int) (*ListItem, error) {
+	return c.Query().Where(listitem.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ListItemClient) GetX(ctx context.Context, id int) *ListItem {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryList queries the list edge of a ListItem.
+func (c *ListItemClient) QueryList(_m *ListItem) *ListQuery {
+	query := (&ListClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(listitem.Table, listitem.FieldID, id),
+			sqlgraph.To(list.Table, list.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, listitem.ListTable, listitem.ListColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryContent queries the content edge of a ListItem.
+func (c *ListItemClient) QueryContent(_m *ListItem) *ContentQuery {
+	query := (&ContentClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(listitem.Table, listitem.FieldID, id),
+			sqlgraph.To(content.Table, content.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, listitem.ContentTable, listitem.ContentColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *ListItemClient) Hooks() []Hook {
+	return c.hooks.ListItem
+}
+
+// Interceptors returns the client interceptors.
+func (c *ListItemClient) Interceptors() []Interceptor {
+	return c.inters.ListItem
+}
+
+func (c *ListItemClient) mutate(ctx context.Context, m *ListItemMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ListItemCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ListItemUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ListItemUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ListItemDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ListItem mutation op: %q", m.Op())
+	}
+}
+
+// ListLikeClient is a client for the ListLike schema.
+type ListLikeClient struct {
+	config
+}
+
+// NewListLikeClient returns a client for the ListLike from the given config.
+func NewListLikeClient(c config) *ListLikeClient {
+	return &ListLikeClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `listlike.Hooks(f(g(h())))`.
+func (c *ListLikeClient) Use(hooks ...Hook) {
+	c.hooks.ListLike = append(c.hooks.ListLike, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `listlike.Intercept(f(g(h())))`.
+func (c *ListLikeClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ListLike = append(c.inters.ListLike, interceptors...)
+}
+
+// Create returns a builder for creating a ListLike entity.
+func (c *ListLikeClient) Create() *ListLikeCreate {
+	mutation := newListLikeMutation(c.config, OpCreate)
+	return &ListLikeCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ListLike entities.
+func (c *ListLikeClient) CreateBulk(builders ...*ListLikeCreate) *ListLikeCreateBulk {
+	return &ListLikeCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ListLikeClient) MapCreateBulk(slice any, setFunc func(*ListLikeCreate, int)) *ListLikeCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ListLikeCreateBulk{err: fmt.Errorf("calling to ListLikeClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ListLikeCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ListLikeCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ListLike.
+func (c *ListLikeClient) Update() *ListLikeUpdate {
+	mutation := newListLikeMutation(c.config, OpUpdate)
+	return &ListLikeUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ListLikeClient) UpdateOne(_m *ListLike) *ListLikeUpdateOne {
+	mutation := newListLikeMutation(c.config, OpUpdateOne, withListLike(_m))
+	return &ListLikeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ListLikeClient) UpdateOneID(id int) *ListLikeUpdateOne {
+	mutation := newListLikeMutation(c.config, OpUpdateOne, withListLikeID(id))
+	return &ListLikeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ListLike.
+func (c *ListLikeClient) Delete() *ListLikeDelete {
+	mutation := newListLikeMutation(c.config, OpDelete)
+	return &ListLikeDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ListLikeClient) DeleteOne(_m *ListLike) *ListLikeDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ListLikeClient) DeleteOneID(id int) *ListLikeDeleteOne {
+	builder := c.Delete().Where(listlike.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ListLikeDeleteOne{builder}
+}
+
+// Query returns a query builder for ListLike.
+func (c *ListLikeClient) Query() *ListLikeQuery {
+	return &ListLikeQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeListLike},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ListLike entity by its id.
+func (c *ListLikeClient) Get(ctx context.Context, id int) (*ListLike, error) {
+	return c.Query().Where(listlike.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ListLikeClient) GetX(ctx context.Context, id int) *ListLike {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryList queries the list edge of a ListLike.
+func (c *ListLikeClient) QueryList(_m *ListLike) *ListQuery {
+	query := (&ListClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(listlike.Table, listlike.FieldID, id),
+			sqlgraph.To(list.Table, list.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, listlike.ListTable, listlike.ListColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryUser queries the user edge of a ListLike.
+func (c *ListLikeClient) QueryUser(_m *ListLike) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(listlike.Table, listlike.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, true, listlike.UserTable, listlike.UserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *ListLikeClient) Hooks() []Hook {
+	return c.hooks.ListLike
+}
+
+// Interceptors returns the client interceptors.
+func (c *ListLikeClient) Interceptors() []Interceptor {
+	return c.inters.ListLike
+}
+
+func (c *ListLikeClient) mutate(ctx context.Context, m *ListLikeMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ListLikeCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ListLikeUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ListLikeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ListLikeDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ListLike mutation op: %q", m.Op())
 	}
 }
 
@@ -2559,6 +3114,38 @@ func (c *UserClient) QueryBlockedBy(_m *User) *BlockQuery {
 	return query
 }
 
+// QueryLists queries the lists edge of a User.
+func (c *UserClient) QueryLists(_m *User) *ListQuery {
+	query := (&ListClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, id),
+			sqlgraph.To(list.Table, list.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, user.ListsTable, user.ListsColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryListLikes queries the list_likes edge of a User.
+func (c *UserClient) QueryListLikes(_m *User) *ListLikeQuery {
+	query := (&ListLikeClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, id),
+			sqlgraph.To(listlike.Table, listlike.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, user.ListLikesTable, user.ListLikesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *UserClient) Hooks() []Hook {
 	hooks := c.hooks.User
@@ -2589,12 +3176,14 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		Block, Bookmark, Comment, Content, Device, Follow, Genre, Notification,
-		PushDelivery, Review, ReviewLike, ReviewReport, User []ent.Hook
+		Block, Bookmark, Comment, Content, Device, Follow, Genre, List, ListItem,
+		ListLike, Notification, PushDelivery, Review, ReviewLike, ReviewReport,
+		User []ent.Hook
 	}
 	inters struct {
-		Block, Bookmark, Comment, Content, Device, Follow, Genre, Notification,
-		PushDelivery, Review, ReviewLike, ReviewReport, User []ent.Interceptor
+		Block, Bookmark, Comment, Content, Device, Follow, Genre, List, ListItem,
+		ListLike, Notification, PushDelivery, Review, ReviewLike, ReviewReport,
+		User []ent.Interceptor
 	}
 )
 

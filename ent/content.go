@@ -74,9 +74,11 @@ type ContentEdges struct {
 	Reviews []*Review `json:"reviews,omitempty"`
 	// Bookmarks holds the value of the bookmarks edge.
 	Bookmarks []*Bookmark `json:"bookmarks,omitempty"`
+	// ListItems holds the value of the list_items edge.
+	ListItems []*ListItem `json:"list_items,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [3]bool
+	loadedTypes [4]bool
 }
 
 // GenresOrErr returns the Genres value or an error if the edge
@@ -104,6 +106,15 @@ func (e ContentEdges) BookmarksOrErr() ([]*Bookmark, error) {
 		return e.Bookmarks, nil
 	}
 	return nil, &NotLoadedError{edge: "bookmarks"}
+}
+
+// ListItemsOrErr returns the ListItems value or an error if the edge
+// was not loaded in eager-loading.
+func (e ContentEdges) ListItemsOrErr() ([]*ListItem, error) {
+	if e.loadedTypes[3] {
+		return e.ListItems, nil
+	}
+	return nil, &NotLoadedError{edge: "list_items"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -301,6 +312,11 @@ func (_m *Content) QueryReviews() *ReviewQuery {
 // QueryBookmarks queries the "bookmarks" edge of the Content entity.
 func (_m *Content) QueryBookmarks() *BookmarkQuery {
 	return NewContentClient(_m.config).QueryBookmarks(_m)
+}
+
+// QueryListItems queries the "list_items" edge of the Content entity.
+func (_m *Content) QueryListItems() *ListItemQuery {
+	return NewContentClient(_m.config).QueryListItems(_m)
 }
 
 // Update returns a builder for updating this Content.

@@ -14,6 +14,7 @@ import (
 	"github.com/reelview/reelview/ent/bookmark"
 	"github.com/reelview/reelview/ent/content"
 	"github.com/reelview/reelview/ent/genre"
+	"github.com/reelview/reelview/ent/listitem"
 	"github.com/reelview/reelview/ent/review"
 )
 
@@ -338,6 +339,21 @@ func (_c *ContentCreate) AddBookmarks(v ...*Bookmark) *ContentCreate {
 		ids[i] = v[i].ID
 	}
 	return _c.AddBookmarkIDs(ids...)
+}
+
+// AddListItemIDs adds the "list_items" edge to the ListItem entity by IDs.
+func (_c *ContentCreate) AddListItemIDs(ids ...int) *ContentCreate {
+	_c.mutation.AddListItemIDs(ids...)
+	return _c
+}
+
+// AddListItems adds the "list_items" edges to the ListItem entity.
+func (_c *ContentCreate) AddListItems(v ...*ListItem) *ContentCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddListItemIDs(ids...)
 }
 
 // Mutation returns the ContentMutation object of the builder.
@@ -699,6 +715,22 @@ func (_c *ContentCreate) createSpec() (*Content, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(bookmark.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ListItemsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   content.ListItemsTable,
+			Columns: []string{content.ListItemsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(listitem.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

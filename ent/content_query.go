@@ -16,6 +16,7 @@ import (
 	"github.com/reelview/reelview/ent/bookmark"
 	"github.com/reelview/reelview/ent/content"
 	"github.com/reelview/reelview/ent/genre"
+	"github.com/reelview/reelview/ent/listitem"
 	"github.com/reelview/reelview/ent/predicate"
 	"github.com/reelview/reelview/ent/review"
 )
@@ -30,6 +31,7 @@ type ContentQuery struct {
 	withGenres    *GenreQuery
 	withReviews   *ReviewQuery
 	withBookmarks *BookmarkQuery
+	withListItems *ListItemQuery
 	modifiers     []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
@@ -126,6 +128,28 @@ func (_q *ContentQuery) QueryBookmarks() *BookmarkQuery {
 			sqlgraph.From(content.Table, content.FieldID, selector),
 			sqlgraph.To(bookmark.Table, bookmark.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, false, content.BookmarksTable, content.BookmarksColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryListItems chains the current query on the "list_items" edge.
+func (_q *ContentQuery) QueryListItems() *ListItemQuery {
+	query := (&ListItemClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(content.Table, content.FieldID, selector),
+			sqlgraph.To(listitem.Table, listitem.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, content.ListItemsTable, content.ListItemsColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -328,6 +352,7 @@ func (_q *ContentQuery) Clone() *ContentQuery {
 		withGenres:    _q.withGenres.Clone(),
 		withReviews:   _q.withReviews.Clone(),
 		withBookmarks: _q.withBookmarks.Clone(),
+		withListItems: _q.withListItems.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -365,6 +390,17 @@ func (_q *ContentQuery) WithBookmarks(opts ...func(*BookmarkQuery)) *ContentQuer
 		opt(query)
 	}
 	_q.withBookmarks = query
+	return _q
+}
+
+// WithListItems tells the query-builder to eager-load the nodes that are connected to
+// the "list_items" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *ContentQuery) WithListItems(opts ...func(*ListItemQuery)) *ContentQuery {
+	query := (&ListItemClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withListItems = query
 	return _q
 }
 
@@ -446,10 +482,11 @@ func (_q *ContentQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Cont
 	var (
 		nodes       = []*Content{}
 		_spec       = _q.querySpec()
-		loadedTypes = [3]bool{
+		loadedTypes = [4]bool{
 			_q.withGenres != nil,
 			_q.withReviews != nil,
 			_q.withBookmarks != nil,
+			_q.withListItems != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -491,6 +528,13 @@ func (_q *ContentQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Cont
 		if err := _q.loadBookmarks(ctx, query, nodes,
 			func(n *Content) { n.Edges.Bookmarks = []*Bookmark{} },
 			func(n *Content, e *Bookmark) { n.Edges.Bookmarks = append(n.Edges.Bookmarks, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withListItems; query != nil {
+		if err := _q.loadListItems(ctx, query, nodes,
+			func(n *Content) { n.Edges.ListItems = []*ListItem{} },
+			func(n *Content, e *ListItem) { n.Edges.ListItems = append(n.Edges.ListItems, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -603,6 +647,36 @@ func (_q *ContentQuery) loadBookmarks(ctx context.Context, query *BookmarkQuery,
 	}
 	query.Where(predicate.Bookmark(func(s *sql.Selector) {
 		s.Where(sql.InValues(s.C(content.BookmarksColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.ContentID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "content_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *ContentQuery) loadListItems(ctx context.Context, query *ListItemQuery, nodes []*Content, init func(*Content), assign func(*Content, *ListItem)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*Content)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(listitem.FieldContentID)
+	}
+	query.Where(predicate.ListItem(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(content.ListItemsColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {

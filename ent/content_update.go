@@ -15,6 +15,7 @@ import (
 	"github.com/reelview/reelview/ent/bookmark"
 	"github.com/reelview/reelview/ent/content"
 	"github.com/reelview/reelview/ent/genre"
+	"github.com/reelview/reelview/ent/listitem"
 	"github.com/reelview/reelview/ent/predicate"
 	"github.com/reelview/reelview/ent/review"
 )
@@ -434,6 +435,21 @@ func (_u *ContentUpdate) AddBookmarks(v ...*Bookmark) *ContentUpdate {
 	return _u.AddBookmarkIDs(ids...)
 }
 
+// AddListItemIDs adds the "list_items" edge to the ListItem entity by IDs.
+func (_u *ContentUpdate) AddListItemIDs(ids ...int) *ContentUpdate {
+	_u.mutation.AddListItemIDs(ids...)
+	return _u
+}
+
+// AddListItems adds the "list_items" edges to the ListItem entity.
+func (_u *ContentUpdate) AddListItems(v ...*ListItem) *ContentUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddListItemIDs(ids...)
+}
+
 // Mutation returns the ContentMutation object of the builder.
 func (_u *ContentUpdate) Mutation() *ContentMutation {
 	return _u.mutation
@@ -500,6 +516,27 @@ func (_u *ContentUpdate) RemoveBookmarks(v ...*Bookmark) *ContentUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveBookmarkIDs(ids...)
+}
+
+// ClearListItems clears all "list_items" edges to the ListItem entity.
+func (_u *ContentUpdate) ClearListItems() *ContentUpdate {
+	_u.mutation.ClearListItems()
+	return _u
+}
+
+// RemoveListItemIDs removes the "list_items" edge to ListItem entities by IDs.
+func (_u *ContentUpdate) RemoveListItemIDs(ids ...int) *ContentUpdate {
+	_u.mutation.RemoveListItemIDs(ids...)
+	return _u
+}
+
+// RemoveListItems removes "list_items" edges to ListItem entities.
+func (_u *ContentUpdate) RemoveListItems(v ...*ListItem) *ContentUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveListItemIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -854,6 +891,51 @@ func (_u *ContentUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(bookmark.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ListItemsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   content.ListItemsTable,
+			Columns: []string{content.ListItemsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(listitem.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedListItemsIDs(); len(nodes) > 0 && !_u.mutation.ListItemsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   content.ListItemsTable,
+			Columns: []string{content.ListItemsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(listitem.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ListItemsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   content.ListItemsTable,
+			Columns: []string{content.ListItemsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(listitem.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {
@@ -1284,6 +1366,21 @@ func (_u *ContentUpdateOne) AddBookmarks(v ...*Bookmark) *ContentUpdateOne {
 	return _u.AddBookmarkIDs(ids...)
 }
 
+// AddListItemIDs adds the "list_items" edge to the ListItem entity by IDs.
+func (_u *ContentUpdateOne) AddListItemIDs(ids ...int) *ContentUpdateOne {
+	_u.mutation.AddListItemIDs(ids...)
+	return _u
+}
+
+// AddListItems adds the "list_items" edges to the ListItem entity.
+func (_u *ContentUpdateOne) AddListItems(v ...*ListItem) *ContentUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddListItemIDs(ids...)
+}
+
 // Mutation returns the ContentMutation object of the builder.
 func (_u *ContentUpdateOne) Mutation() *ContentMutation {
 	return _u.mutation
@@ -1350,6 +1447,27 @@ func (_u *ContentUpdateOne) RemoveBookmarks(v ...*Bookmark) *ContentUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveBookmarkIDs(ids...)
+}
+
+// ClearListItems clears all "list_items" edges to the ListItem entity.
+func (_u *ContentUpdateOne) ClearListItems() *ContentUpdateOne {
+	_u.mutation.ClearListItems()
+	return _u
+}
+
+// RemoveListItemIDs removes the "list_items" edge to ListItem entities by IDs.
+func (_u *ContentUpdateOne) RemoveListItemIDs(ids ...int) *ContentUpdateOne {
+	_u.mutation.RemoveListItemIDs(ids...)
+	return _u
+}
+
+// RemoveListItems removes "list_items" edges to ListItem entities.
+func (_u *ContentUpdateOne) RemoveListItems(v ...*ListItem) *ContentUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveListItemIDs(ids...)
 }
 
 // Where appends a list predicates to the ContentUpdate builder.
@@ -1734,6 +1852,51 @@ func (_u *ContentUpdateOne) sqlSave(ctx context.Context) (_node *Content, err er
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(bookmark.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ListItemsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   content.ListItemsTable,
+			Columns: []string{content.ListItemsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(listitem.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedListItemsIDs(); len(nodes) > 0 && !_u.mutation.ListItemsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   content.ListItemsTable,
+			Columns: []string{content.ListItemsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(listitem.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ListItemsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   content.ListItemsTable,
+			Columns: []string{content.ListItemsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(listitem.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

@@ -19,6 +19,9 @@ import (
 	"github.com/reelview/reelview/ent/device"
 	"github.com/reelview/reelview/ent/follow"
 	"github.com/reelview/reelview/ent/genre"
+	"github.com/reelview/reelview/ent/list"
+	"github.com/reelview/reelview/ent/listitem"
+	"github.com/reelview/reelview/ent/listlike"
 	"github.com/reelview/reelview/ent/notification"
 	"github.com/reelview/reelview/ent/pushdelivery"
 	"github.com/reelview/reelview/ent/review"
@@ -92,6 +95,9 @@ func checkColumn(t, c string) error {
 			device.Table:       device.ValidColumn,
 			follow.Table:       follow.ValidColumn,
 			genre.Table:        genre.ValidColumn,
+			list.Table:         list.ValidColumn,
+			listitem.Table:     listitem.ValidColumn,
+			listlike.Table:     listlike.ValidColumn,
 			notification.Table: notification.ValidColumn,
 			pushdelivery.Table: pushdelivery.ValidColumn,
 			review.Table:       review.ValidColumn,

@@ -18,6 +18,9 @@ import (
 	"github.com/reelview/reelview/ent/device"
 	"github.com/reelview/reelview/ent/follow"
 	"github.com/reelview/reelview/ent/genre"
+	"github.com/reelview/reelview/ent/list"
+	"github.com/reelview/reelview/ent/listitem"
+	"github.com/reelview/reelview/ent/listlike"
 	"github.com/reelview/reelview/ent/notification"
 	"github.com/reelview/reelview/ent/predicate"
 	"github.com/reelview/reelview/ent/pushdelivery"
@@ -43,6 +46,9 @@ const (
 	TypeDevice       = "Device"
 	TypeFollow       = "Follow"
 	TypeGenre        = "Genre"
+	TypeList         = "List"
+	TypeListItem     = "ListItem"
+	TypeListLike     = "ListLike"
 	TypeNotification = "Notification"
 	TypePushDelivery = "PushDelivery"
 	TypeReview       = "Review"
@@ -1905,6 +1911,9 @@ type ContentMutation struct {
 	bookmarks              map[int]struct{}
 	removedbookmarks       map[int]struct{}
 	clearedbookmarks       bool
+	list_items             map[int]struct{}
+	removedlist_items      map[int]struct{}
+	clearedlist_items      bool
 	done                   bool
 	oldValue               func(context.Context) (*Content, error)
 	predicates             []predicate.Content
@@ -3168,6 +3177,60 @@ func (m *ContentMutation) ResetBookmarks() {
 	m.removedbookmarks = nil
 }
 
+// AddListItemIDs adds the "list_items" edge to the ListItem entity by ids.
+func (m *ContentMutation) AddListItemIDs(ids ...int) {
+	if m.list_items == nil {
+		m.list_items = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.list_items[ids[i]] = struct{}{}
+	}
+}
+
+// ClearListItems clears the "list_items" edge to the ListItem entity.
+func (m *ContentMutation) ClearListItems() {
+	m.clearedlist_items = true
+}
+
+// ListItemsCleared reports if the "list_items" edge to the ListItem entity was cleared.
+func (m *ContentMutation) ListItemsCleared() bool {
+	return m.clearedlist_items
+}
+
+// RemoveListItemIDs removes the "list_items" edge to the ListItem entity by IDs.
+func (m *ContentMutation) RemoveListItemIDs(ids ...int) {
+	if m.removedlist_items == nil {
+		m.removedlist_items = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.list_items, ids[i])
+		m.removedlist_items[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedListItems returns the removed IDs of the "list_items" edge to the ListItem entity.
+func (m *ContentMutation) RemovedListItemsIDs() (ids []int) {
+	for id := range m.removedlist_items {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ListItemsIDs returns the "list_items" edge IDs in the mutation.
+func (m *ContentMutation) ListItemsIDs() (ids []int) {
+	for id := range m.list_items {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetListItems resets all changes to the "list_items" edge.
+func (m *ContentMutation) ResetListItems() {
+	m.list_items = nil
+	m.clearedlist_items = false
+	m.removedlist_items = nil
+}
+
 // Where appends a list predicates to the ContentMutation builder.
 func (m *ContentMutation) Where(ps ...predicate.Content) {
 	m.predicates = append(m.predicates, ps...)
@@ -3773,7 +3836,7 @@ func (m *ContentMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *ContentMutation) AddedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.genres != nil {
 		edges = append(edges, content.EdgeGenres)
 	}
@@ -3782,6 +3845,9 @@ func (m *ContentMutation) AddedEdges() []string {
 	}
 	if m.bookmarks != nil {
 		edges = append(edges, content.EdgeBookmarks)
+	}
+	if m.list_items != nil {
+		edges = append(edges, content.EdgeListItems)
 	}
 	return edges
 }
@@ -3808,13 +3874,19 @@ func (m *ContentMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case content.EdgeListItems:
+		ids := make([]ent.Value, 0, len(m.list_items))
+		for id := range m.list_items {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *ContentMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.removedgenres != nil {
 		edges = append(edges, content.EdgeGenres)
 	}
@@ -3823,6 +3895,9 @@ func (m *ContentMutation) RemovedEdges() []string {
 	}
 	if m.removedbookmarks != nil {
 		edges = append(edges, content.EdgeBookmarks)
+	}
+	if m.removedlist_items != nil {
+		edges = append(edges, content.EdgeListItems)
 	}
 	return edges
 }
@@ -3849,13 +3924,19 @@ func (m *ContentMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case content.EdgeListItems:
+		ids := make([]ent.Value, 0, len(m.removedlist_items))
+		for id := range m.removedlist_items {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *ContentMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 3)
+	edges := make([]string, 0, 4)
 	if m.clearedgenres {
 		edges = append(edges, content.EdgeGenres)
 	}
@@ -3864,6 +3945,9 @@ func (m *ContentMutation) ClearedEdges() []string {
 	}
 	if m.clearedbookmarks {
 		edges = append(edges, content.EdgeBookmarks)
+	}
+	if m.clearedlist_items {
+		edges = append(edges, content.EdgeListItems)
 	}
 	return edges
 }
@@ -3878,6 +3962,8 @@ func (m *ContentMutation) EdgeCleared(name string) bool {
 		return m.clearedreviews
 	case content.EdgeBookmarks:
 		return m.clearedbookmarks
+	case content.EdgeListItems:
+		return m.clearedlist_items
 	}
 	return false
 }
@@ -3902,6 +3988,9 @@ func (m *ContentMutation) ResetEdge(name string) error {
 		return nil
 	case content.EdgeBookmarks:
 		m.ResetBookmarks()
+		return nil
+	case content.EdgeListItems:
+		m.ResetListItems()
 		return nil
 	}
 	return fmt.Errorf("unknown Content edge %s", name)
@@ -5843,6 +5932,2305 @@ func (m *GenreMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Genre edge %s", name)
+}
+
+// ListMutation represents an operation that mutates the List nodes in the graph.
+type ListMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	created_at    *time.Time
+	updated_at    *time.Time
+	deleted_at    *time.Time
+	title         *string
+	description   *string
+	visibility    *list.Visibility
+	item_count    *int
+	additem_count *int
+	like_count    *int
+	addlike_count *int
+	clearedFields map[string]struct{}
+	owner         *int
+	clearedowner  bool
+	items         map[int]struct{}
+	removeditems  map[int]struct{}
+	cleareditems  bool
+	likes         map[int]struct{}
+	removedlikes  map[int]struct{}
+	clearedlikes  bool
+	done          bool
+	oldValue      func(context.Context) (*List, error)
+	predicates    []predicate.List
+}
+
+var _ ent.Mutation = (*ListMutation)(nil)
+
+// listOption allows management of the mutation configuration using functional options.
+type listOption func(*ListMutation)
+
+// newListMutation creates new mutation for the List entity.
+func newListMutation(c config, op Op, opts ...listOption) *ListMutation {
+	m := &ListMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeList,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withListID sets the ID field of the mutation.
+func withListID(id int) listOption {
+	return func(m *ListMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *List
+		)
+		m.oldValue = func(ctx context.Context) (*List, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().List.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withList sets the old List of the mutation.
+func withList(node *List) listOption {
+	return func(m *ListMutation) {
+		m.oldValue = func(context.Context) (*List, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ListMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ListMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ListMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ListMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().List.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *ListMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *ListMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the List entity.
+// If the List object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ListMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *ListMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *ListMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *ListMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the List entity.
+// If the List object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ListMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *ListMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetDeletedAt sets the "deleted_at" field.
+func (m *ListMutation) SetDeletedAt(t time.Time) {
+	m.deleted_at = &t
+}
+
+// DeletedAt returns the value of the "deleted_at" field in the mutation.
+func (m *ListMutation) DeletedAt() (r time.Time, exists bool) {
+	v := m.deleted_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDeletedAt returns the old "deleted_at" field's value of the List entity.
+// If the List object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ListMutation) OldDeletedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDeletedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDeletedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDeletedAt: %w", err)
+	}
+	return oldValue.DeletedAt, nil
+}
+
+// ClearDeletedAt clears the value of the "deleted_at" field.
+func (m *ListMutation) ClearDeletedAt() {
+	m.deleted_at = nil
+	m.clearedFields[list.FieldDeletedAt] = struct{}{}
+}
+
+// DeletedAtCleared returns if the "deleted_at" field was cleared in this mutation.
+func (m *ListMutation) DeletedAtCleared() bool {
+	_, ok := m.clearedFields[list.FieldDeletedAt]
+	return ok
+}
+
+// ResetDeletedAt resets all changes to the "deleted_at" field.
+func (m *ListMutation) ResetDeletedAt() {
+	m.deleted_at = nil
+	delete(m.clearedFields, list.FieldDeletedAt)
+}
+
+// SetUserID sets the "user_id" field.
+func (m *ListMutation) SetUserID(i int) {
+	m.owner = &i
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *ListMutation) UserID() (r int, exists bool) {
+	v := m.owner
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the List entity.
+// If the List object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ListMutation) OldUserID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *ListMutation) ResetUserID() {
+	m.owner = nil
+}
+
+// SetTitle sets the "title" field.
+func (m *ListMutation) SetTitle(s string) {
+	m.title = &s
+}
+
+// Title returns the value of the "title" field in the mutation.
+func (m *ListMutation) Title() (r string, exists bool) {
+	v := m.title
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTitle returns the old "title" field's value of the List entity.
+// If the List object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ListMutation) OldTitle(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTitle is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTitle requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTitle: %w", err)
+	}
+	return oldValue.Title, nil
+}
+
+// ResetTitle resets all changes to the "title" field.
+func (m *ListMutation) ResetTitle() {
+	m.title = nil
+}
+
+// SetDescription sets the "description" field.
+func (m *ListMutation) SetDescription(s string) {
+	m.description = &s
+}
+
+// Description returns the value of the "description" field in the mutation.
+func (m *ListMutation) Description() (r string, exists bool) {
+	v := m.description
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDescription returns the old "description" field's value of the List entity.
+// If the List object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ListMutation) OldDescription(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDescription is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDescription requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDescription: %w", err)
+	}
+	return oldValue.Description, nil
+}
+
+// ResetDescription resets all changes to the "description" field.
+func (m *ListMutation) ResetDescription() {
+	m.description = nil
+}
+
+// SetVisibility sets the "visibility" field.
+func (m *ListMutation) SetVisibility(l list.Visibility) {
+	m.visibility = &l
+}
+
+// Visibility returns the value of the "visibility" field in the mutation.
+func (m *ListMutation) Visibility() (r list.Visibility, exists bool) {
+	v := m.visibility
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVisibility returns the old "visibility" field's value of the List entity.
+// If the List object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ListMutation) OldVisibility(ctx context.Context) (v list.Visibility, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVisibility is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVisibility requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVisibility: %w", err)
+	}
+	return oldValue.Visibility, nil
+}
+
+// ResetVisibility resets all changes to the "visibility" field.
+func (m *ListMutation) ResetVisibility() {
+	m.visibility = nil
+}
+
+// SetItemCount sets the "item_count" field.
+func (m *ListMutation) SetItemCount(i int) {
+	m.item_count = &i
+	m.additem_count = nil
+}
+
+// ItemCount returns the value of the "item_count" field in the mutation.
+func (m *ListMutation) ItemCount() (r int, exists bool) {
+	v := m.item_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldItemCount returns the old "item_count" field's value of the List entity.
+// If the List object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ListMutation) OldItemCount(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldItemCount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldItemCount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldItemCount: %w", err)
+	}
+	return oldValue.ItemCount, nil
+}
+
+// AddItemCount adds i to the "item_count" field.
+func (m *ListMutation) AddItemCount(i int) {
+	if m.additem_count != nil {
+		*m.additem_count += i
+	} else {
+		m.additem_count = &i
+	}
+}
+
+// AddedItemCount returns the value that was added to the "item_count" field in this mutation.
+func (m *ListMutation) AddedItemCount() (r int, exists bool) {
+	v := m.additem_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetItemCount resets all changes to the "item_count" field.
+func (m *ListMutation) ResetItemCount() {
+	m.item_count = nil
+	m.additem_count = nil
+}
+
+// SetLikeCount sets the "like_count" field.
+func (m *ListMutation) SetLikeCount(i int) {
+	m.like_count = &i
+	m.addlike_count = nil
+}
+
+// LikeCount returns the value of the "like_count" field in the mutation.
+func (m *ListMutation) LikeCount() (r int, exists bool) {
+	v := m.like_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLikeCount returns the old "like_count" field's value of the List entity.
+// If the List object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ListMutation) OldLikeCount(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLikeCount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLikeCount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLikeCount: %w", err)
+	}
+	return oldValue.LikeCount, nil
+}
+
+// AddLikeCount adds i to the "like_count" field.
+func (m *ListMutation) AddLikeCount(i int) {
+	if m.addlike_count != nil {
+		*m.addlike_count += i
+	} else {
+		m.addlike_count = &i
+	}
+}
+
+// AddedLikeCount returns the value that was added to the "like_count" field in this mutation.
+func (m *ListMutation) AddedLikeCount() (r int, exists bool) {
+	v := m.addlike_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetLikeCount resets all changes to the "like_count" field.
+func (m *ListMutation) ResetLikeCount() {
+	m.like_count = nil
+	m.addlike_count = nil
+}
+
+// SetOwnerID sets the "owner" edge to the User entity by id.
+func (m *ListMutation) SetOwnerID(id int) {
+	m.owner = &id
+}
+
+// ClearOwner clears the "owner" edge to the User entity.
+func (m *ListMutation) ClearOwner() {
+	m.clearedowner = true
+	m.clearedFields[list.FieldUserID] = struct{}{}
+}
+
+// OwnerCleared reports if the "owner" edge to the User entity was cleared.
+func (m *ListMutation) OwnerCleared() bool {
+	return m.clearedowner
+}
+
+// OwnerID returns the "owner" edge ID in the mutation.
+func (m *ListMutation) OwnerID() (id int, exists bool) {
+	if m.owner != nil {
+		return *m.owner, true
+	}
+	return
+}
+
+// OwnerIDs returns the "owner" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// OwnerID instead. It exists only for internal usage by the builders.
+func (m *ListMutation) OwnerIDs() (ids []int) {
+	if id := m.owner; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetOwner resets all changes to the "owner" edge.
+func (m *ListMutation) ResetOwner() {
+	m.owner = nil
+	m.clearedowner = false
+}
+
+// AddItemIDs adds the "items" edge to the ListItem entity by ids.
+func (m *ListMutation) AddItemIDs(ids ...int) {
+	if m.items == nil {
+		m.items = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.items[ids[i]] = struct{}{}
+	}
+}
+
+// ClearItems clears the "items" edge to the ListItem entity.
+func (m *ListMutation) ClearItems() {
+	m.cleareditems = true
+}
+
+// ItemsCleared reports if the "items" edge to the ListItem entity was cleared.
+func (m *ListMutation) ItemsCleared() bool {
+	return m.cleareditems
+}
+
+// RemoveItemIDs removes the "items" edge to the ListItem entity by IDs.
+func (m *ListMutation) RemoveItemIDs(ids ...int) {
+	if m.removeditems == nil {
+		m.removeditems = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.items, ids[i])
+		m.removeditems[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedItems returns the removed IDs of the "items" edge to the ListItem entity.
+func (m *ListMutation) RemovedItemsIDs() (ids []int) {
+	for id := range m.removeditems {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ItemsIDs returns the "items" edge IDs in the mutation.
+func (m *ListMutation) ItemsIDs() (ids []int) {
+	for id := range m.items {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetItems resets all changes to the "items" edge.
+func (m *ListMutation) ResetItems() {
+	m.items = nil
+	m.cleareditems = false
+	m.removeditems = nil
+}
+
+// AddLikeIDs adds the "likes" edge to the ListLike entity by ids.
+func (m *ListMutation) AddLikeIDs(ids ...int) {
+	if m.likes == nil {
+		m.likes = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.likes[ids[i]] = struct{}{}
+	}
+}
+
+// ClearLikes clears the "likes" edge to the ListLike entity.
+func (m *ListMutation) ClearLikes() {
+	m.clearedlikes = true
+}
+
+// LikesCleared reports if the "likes" edge to the ListLike entity was cleared.
+func (m *ListMutation) LikesCleared() bool {
+	return m.clearedlikes
+}
+
+// RemoveLikeIDs removes the "likes" edge to the ListLike entity by IDs.
+func (m *ListMutation) RemoveLikeIDs(ids ...int) {
+	if m.removedlikes == nil {
+		m.removedlikes = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.likes, ids[i])
+		m.removedlikes[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedLikes returns the removed IDs of the "likes" edge to the ListLike entity.
+func (m *ListMutation) RemovedLikesIDs() (ids []int) {
+	for id := range m.removedlikes {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// LikesIDs returns the "likes" edge IDs in the mutation.
+func (m *ListMutation) LikesIDs() (ids []int) {
+	for id := range m.likes {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetLikes resets all changes to the "likes" edge.
+func (m *ListMutation) ResetLikes() {
+	m.likes = nil
+	m.clearedlikes = false
+	m.removedlikes = nil
+}
+
+// Where appends a list predicates to the ListMutation builder.
+func (m *ListMutation) Where(ps ...predicate.List) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ListMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ListMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.List, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ListMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ListMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (List).
+func (m *ListMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ListMutation) Fields() []string {
+	fields := make([]string, 0, 9)
+	if m.created_at != nil {
+		fields = append(fields, list.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, list.FieldUpdatedAt)
+	}
+	if m.deleted_at != nil {
+		fields = append(fields, list.FieldDeletedAt)
+	}
+	if m.owner != nil {
+		fields = append(fields, list.FieldUserID)
+	}
+	if m.title != nil {
+		fields = append(fields, list.FieldTitle)
+	}
+	if m.description != nil {
+		fields = append(fields, list.FieldDescription)
+	}
+	if m.visibility != nil {
+		fields = append(fields, list.FieldVisibility)
+	}
+	if m.item_count != nil {
+		fields = append(fields, list.FieldItemCount)
+	}
+	if m.like_count != nil {
+		fields = append(fields, list.FieldLikeCount)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ListMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case list.FieldCreatedAt:
+		return m.CreatedAt()
+	case list.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case list.FieldDeletedAt:
+		return m.DeletedAt()
+	case list.FieldUserID:
+		return m.UserID()
+	case list.FieldTitle:
+		return m.Title()
+	case list.FieldDescription:
+		return m.Description()
+	case list.FieldVisibility:
+		return m.Visibility()
+	case list.FieldItemCount:
+		return m.ItemCount()
+	case list.FieldLikeCount:
+		return m.LikeCount()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ListMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case list.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case list.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case list.FieldDeletedAt:
+		return m.OldDeletedAt(ctx)
+	case list.FieldUserID:
+		return m.OldUserID(ctx)
+	case list.FieldTitle:
+		return m.OldTitle(ctx)
+	case list.FieldDescription:
+		return m.OldDescription(ctx)
+	case list.FieldVisibility:
+		return m.OldVisibility(ctx)
+	case list.FieldItemCount:
+		return m.OldItemCount(ctx)
+	case list.FieldLikeCount:
+		return m.OldLikeCount(ctx)
+	}
+	return nil, fmt.Errorf("unknown List field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ListMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case list.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case list.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case list.FieldDeletedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDeletedAt(v)
+		return nil
+	case list.FieldUserID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	case list.FieldTitle:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTitle(v)
+		return nil
+	case list.FieldDescription:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDescription(v)
+		return nil
+	case list.FieldVisibility:
+		v, ok := value.(list.Visibility)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVisibility(v)
+		return nil
+	case list.FieldItemCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetItemCount(v)
+		return nil
+	case list.FieldLikeCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLikeCount(v)
+		return nil
+	}
+	return fmt.Errorf("unknown List field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ListMutation) AddedFields() []string {
+	var fields []string
+	if m.additem_count != nil {
+		fields = append(fields, list.FieldItemCount)
+	}
+	if m.addlike_count != nil {
+		fields = append(fields, list.FieldLikeCount)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ListMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case list.FieldItemCount:
+		return m.AddedItemCount()
+	case list.FieldLikeCount:
+		return m.AddedLikeCount()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ListMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case list.FieldItemCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddItemCount(v)
+		return nil
+	case list.FieldLikeCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddLikeCount(v)
+		return nil
+	}
+	return fmt.Errorf("unknown List numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ListMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(list.FieldDeletedAt) {
+		fields = append(fields, list.FieldDeletedAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ListMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ListMutation) ClearField(name string) error {
+	switch name {
+	case list.FieldDeletedAt:
+		m.ClearDeletedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown List nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ListMutation) ResetField(name string) error {
+	switch name {
+	case list.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case list.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case list.FieldDeletedAt:
+		m.ResetDeletedAt()
+		return nil
+	case list.FieldUserID:
+		m.ResetUserID()
+		return nil
+	case list.FieldTitle:
+		m.ResetTitle()
+		return nil
+	case list.FieldDescription:
+		m.ResetDescription()
+		return nil
+	case list.FieldVisibility:
+		m.ResetVisibility()
+		return nil
+	case list.FieldItemCount:
+		m.ResetItemCount()
+		return nil
+	case list.FieldLikeCount:
+		m.ResetLikeCount()
+		return nil
+	}
+	return fmt.Errorf("unknown List field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ListMutation) AddedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.owner != nil {
+		edges = append(edges, list.EdgeOwner)
+	}
+	if m.items != nil {
+		edges = append(edges, list.EdgeItems)
+	}
+	if m.likes != nil {
+		edges = append(edges, list.EdgeLikes)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ListMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case list.EdgeOwner:
+		if id := m.owner; id != nil {
+			return []ent.Value{*id}
+		}
+	case list.EdgeItems:
+		ids := make([]ent.Value, 0, len(m.items))
+		for id := range m.items {
+			ids = append(ids, id)
+		}
+		return ids
+	case list.EdgeLikes:
+		ids := make([]ent.Value, 0, len(m.likes))
+		for id := range m.likes {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ListMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.removeditems != nil {
+		edges = append(edges, list.EdgeItems)
+	}
+	if m.removedlikes != nil {
+		edges = append(edges, list.EdgeLikes)
+	}
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ListMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case list.EdgeItems:
+		ids := make([]ent.Value, 0, len(m.removeditems))
+		for id := range m.removeditems {
+			ids = append(ids, id)
+		}
+		return ids
+	case list.EdgeLikes:
+		ids := make([]ent.Value, 0, len(m.removedlikes))
+		for id := range m.removedlikes {
+			ids = append(ids, id)
+		}
+		return ids
+	}
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ListMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.clearedowner {
+		edges = append(edges, list.EdgeOwner)
+	}
+	if m.cleareditems {
+		edges = append(edges, list.EdgeItems)
+	}
+	if m.clearedlikes {
+		edges = append(edges, list.EdgeLikes)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ListMutation) EdgeCleared(name string) bool {
+	switch name {
+	case list.EdgeOwner:
+		return m.clearedowner
+	case list.EdgeItems:
+		return m.cleareditems
+	case list.EdgeLikes:
+		return m.clearedlikes
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ListMutation) ClearEdge(name string) error {
+	switch name {
+	case list.EdgeOwner:
+		m.ClearOwner()
+		return nil
+	}
+	return fmt.Errorf("unknown List unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ListMutation) ResetEdge(name string) error {
+	switch name {
+	case list.EdgeOwner:
+		m.ResetOwner()
+		return nil
+	case list.EdgeItems:
+		m.ResetItems()
+		return nil
+	case list.EdgeLikes:
+		m.ResetLikes()
+		return nil
+	}
+	return fmt.Errorf("unknown List edge %s", name)
+}
+
+// ListItemMutation represents an operation that mutates the ListItem nodes in the graph.
+type ListItemMutation struct {
+	config
+	op             Op
+	typ            string
+	id             *int
+	position       *int
+	addposition    *int
+	note           *string
+	added_at       *time.Time
+	clearedFields  map[string]struct{}
+	list           *int
+	clearedlist    bool
+	content        *int
+	clearedcontent bool
+	done           bool
+	oldValue       func(context.Context) (*ListItem, error)
+	predicates     []predicate.ListItem
+}
+
+var _ ent.Mutation = (*ListItemMutation)(nil)
+
+// listitemOption allows management of the mutation configuration using functional options.
+type listitemOption func(*ListItemMutation)
+
+// newListItemMutation creates new mutation for the ListItem entity.
+func newListItemMutation(c config, op Op, opts ...listitemOption) *ListItemMutation {
+	m := &ListItemMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeListItem,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withListItemID sets the ID field of the mutation.
+func withListItemID(id int) listitemOption {
+	return func(m *ListItemMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *ListItem
+		)
+		m.oldValue = func(ctx context.Context) (*ListItem, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().ListItem.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withListItem sets the old ListItem of the mutation.
+func withListItem(node *ListItem) listitemOption {
+	return func(m *ListItemMutation) {
+		m.oldValue = func(context.Context) (*ListItem, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ListItemMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ListItemMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ListItemMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ListItemMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().ListItem.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetListID sets the "list_id" field.
+func (m *ListItemMutation) SetListID(i int) {
+	m.list = &i
+}
+
+// ListID returns the value of the "list_id" field in the mutation.
+func (m *ListItemMutation) ListID() (r int, exists bool) {
+	v := m.list
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldListID returns the old "list_id" field's value of the ListItem entity.
+// If the ListItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ListItemMutation) OldListID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldListID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldListID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldListID: %w", err)
+	}
+	return oldValue.ListID, nil
+}
+
+// ResetListID resets all changes to the "list_id" field.
+func (m *ListItemMutation) ResetListID() {
+	m.list = nil
+}
+
+// SetContentID sets the "content_id" field.
+func (m *ListItemMutation) SetContentID(i int) {
+	m.content = &i
+}
+
+// ContentID returns the value of the "content_id" field in the mutation.
+func (m *ListItemMutation) ContentID() (r int, exists bool) {
+	v := m.content
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldContentID returns the old "content_id" field's value of the ListItem entity.
+// If the ListItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ListItemMutation) OldContentID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldContentID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldContentID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldContentID: %w", err)
+	}
+	return oldValue.ContentID, nil
+}
+
+// ResetContentID resets all changes to the "content_id" field.
+func (m *ListItemMutation) ResetContentID() {
+	m.content = nil
+}
+
+// SetPosition sets the "position" field.
+func (m *ListItemMutation) SetPosition(i int) {
+	m.position = &i
+	m.addposition = nil
+}
+
+// Position returns the value of the "position" field in the mutation.
+func (m *ListItemMutation) Position() (r int, exists bool) {
+	v := m.position
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPosition returns the old "position" field's value of the ListItem entity.
+// If the ListItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ListItemMutation) OldPosition(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPosition is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPosition requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPosition: %w", err)
+	}
+	return oldValue.Position, nil
+}
+
+// AddPosition adds i to the "position" field.
+func (m *ListItemMutation) AddPosition(i int) {
+	if m.addposition != nil {
+		*m.addposition += i
+	} else {
+		m.addposition = &i
+	}
+}
+
+// AddedPosition returns the value that was added to the "position" field in this mutation.
+func (m *ListItemMutation) AddedPosition() (r int, exists bool) {
+	v := m.addposition
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPosition resets all changes to the "position" field.
+func (m *ListItemMutation) ResetPosition() {
+	m.position = nil
+	m.addposition = nil
+}
+
+// SetNote sets the "note" field.
+func (m *ListItemMutation) SetNote(s string) {
+	m.note = &s
+}
+
+// Note returns the value of the "note" field in the mutation.
+func (m *ListItemMutation) Note() (r string, exists bool) {
+	v := m.note
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNote returns the old "note" field's value of the ListItem entity.
+// If the ListItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ListItemMutation) OldNote(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNote is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNote requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNote: %w", err)
+	}
+	return oldValue.Note, nil
+}
+
+// ResetNote resets all changes to the "note" field.
+func (m *ListItemMutation) ResetNote() {
+	m.note = nil
+}
+
+// SetAddedAt sets the "added_at" field.
+func (m *ListItemMutation) SetAddedAt(t time.Time) {
+	m.added_at = &t
+}
+
+// AddedAt returns the value of the "added_at" field in the mutation.
+func (m *ListItemMutation) AddedAt() (r time.Time, exists bool) {
+	v := m.added_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAddedAt returns the old "added_at" field's value of the ListItem entity.
+// If the ListItem object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ListItemMutation) OldAddedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAddedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAddedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAddedAt: %w", err)
+	}
+	return oldValue.AddedAt, nil
+}
+
+// ResetAddedAt resets all changes to the "added_at" field.
+func (m *ListItemMutation) ResetAddedAt() {
+	m.added_at = nil
+}
+
+// ClearList clears the "list" edge to the List entity.
+func (m *ListItemMutation) ClearList() {
+	m.clearedlist = true
+	m.clearedFields[listitem.FieldListID] = struct{}{}
+}
+
+// ListCleared reports if the "list" edge to the List entity was cleared.
+func (m *ListItemMutation) ListCleared() bool {
+	return m.clearedlist
+}
+
+// ListIDs returns the "list" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ListID instead. It exists only for internal usage by the builders.
+func (m *ListItemMutation) ListIDs() (ids []int) {
+	if id := m.list; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetList resets all changes to the "list" edge.
+func (m *ListItemMutation) ResetList() {
+	m.list = nil
+	m.clearedlist = false
+}
+
+// ClearContent clears the "content" edge to the Content entity.
+func (m *ListItemMutation) ClearContent() {
+	m.clearedcontent = true
+	m.clearedFields[listitem.FieldContentID] = struct{}{}
+}
+
+// ContentCleared reports if the "content" edge to the Content entity was cleared.
+func (m *ListItemMutation) ContentCleared() bool {
+	return m.clearedcontent
+}
+
+// ContentIDs returns the "content" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ContentID instead. It exists only for internal usage by the builders.
+func (m *ListItemMutation) ContentIDs() (ids []int) {
+	if id := m.content; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetContent resets all changes to the "content" edge.
+func (m *ListItemMutation) ResetContent() {
+	m.content = nil
+	m.clearedcontent = false
+}
+
+// Where appends a list predicates to the ListItemMutation builder.
+func (m *ListItemMutation) Where(ps ...predicate.ListItem) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ListItemMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ListItemMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.ListItem, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ListItemMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ListItemMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (ListItem).
+func (m *ListItemMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ListItemMutation) Fields() []string {
+	fields := make([]string, 0, 5)
+	if m.list != nil {
+		fields = append(fields, listitem.FieldListID)
+	}
+	if m.content != nil {
+		fields = append(fields, listitem.FieldContentID)
+	}
+	if m.position != nil {
+		fields = append(fields, listitem.FieldPosition)
+	}
+	if m.note != nil {
+		fields = append(fields, listitem.FieldNote)
+	}
+	if m.added_at != nil {
+		fields = append(fields, listitem.FieldAddedAt)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ListItemMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case listitem.FieldListID:
+		return m.ListID()
+	case listitem.FieldContentID:
+		return m.ContentID()
+	case listitem.FieldPosition:
+		return m.Position()
+	case listitem.FieldNote:
+		return m.Note()
+	case listitem.FieldAddedAt:
+		return m.AddedAt()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ListItemMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case listitem.FieldListID:
+		return m.OldListID(ctx)
+	case listitem.FieldContentID:
+		return m.OldContentID(ctx)
+	case listitem.FieldPosition:
+		return m.OldPosition(ctx)
+	case listitem.FieldNote:
+		return m.OldNote(ctx)
+	case listitem.FieldAddedAt:
+		return m.OldAddedAt(ctx)
+	}
+	return nil, fmt.Errorf("unknown ListItem field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ListItemMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case listitem.FieldListID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetListID(v)
+		return nil
+	case listitem.FieldContentID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetContentID(v)
+		return nil
+	case listitem.FieldPosition:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPosition(v)
+		return nil
+	case listitem.FieldNote:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNote(v)
+		return nil
+	case listitem.FieldAddedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAddedAt(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ListItem field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ListItemMutation) AddedFields() []string {
+	var fields []string
+	if m.addposition != nil {
+		fields = append(fields, listitem.FieldPosition)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ListItemMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case listitem.FieldPosition:
+		return m.AddedPosition()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ListItemMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case listitem.FieldPosition:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPosition(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ListItem numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ListItemMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ListItemMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ListItemMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown ListItem nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ListItemMutation) ResetField(name string) error {
+	switch name {
+	case listitem.FieldListID:
+		m.ResetListID()
+		return nil
+	case listitem.FieldContentID:
+		m.ResetContentID()
+		return nil
+	case listitem.FieldPosition:
+		m.ResetPosition()
+		return nil
+	case listitem.FieldNote:
+		m.ResetNote()
+		return nil
+	case listitem.FieldAddedAt:
+		m.ResetAddedAt()
+		return nil
+	}
+	return fmt.Errorf("unknown ListItem field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ListItemMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.list != nil {
+		edges = append(edges, listitem.EdgeList)
+	}
+	if m.content != nil {
+		edges = append(edges, listitem.EdgeContent)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ListItemMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case listitem.EdgeList:
+		if id := m.list; id != nil {
+			return []ent.Value{*id}
+		}
+	case listitem.EdgeContent:
+		if id := m.content; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ListItemMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ListItemMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ListItemMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedlist {
+		edges = append(edges, listitem.EdgeList)
+	}
+	if m.clearedcontent {
+		edges = append(edges, listitem.EdgeContent)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ListItemMutation) EdgeCleared(name string) bool {
+	switch name {
+	case listitem.EdgeList:
+		return m.clearedlist
+	case listitem.EdgeContent:
+		return m.clearedcontent
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ListItemMutation) ClearEdge(name string) error {
+	switch name {
+	case listitem.EdgeList:
+		m.ClearList()
+		return nil
+	case listitem.EdgeContent:
+		m.ClearContent()
+		return nil
+	}
+	return fmt.Errorf("unknown ListItem unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ListItemMutation) ResetEdge(name string) error {
+	switch name {
+	case listitem.EdgeList:
+		m.ResetList()
+		return nil
+	case listitem.EdgeContent:
+		m.ResetContent()
+		return nil
+	}
+	return fmt.Errorf("unknown ListItem edge %s", name)
+}
+
+// ListLikeMutation represents an operation that mutates the ListLike nodes in the graph.
+type ListLikeMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	created_at    *time.Time
+	clearedFields map[string]struct{}
+	list          *int
+	clearedlist   bool
+	user          *int
+	cleareduser   bool
+	done          bool
+	oldValue      func(context.Context) (*ListLike, error)
+	predicates    []predicate.ListLike
+}
+
+var _ ent.Mutation = (*ListLikeMutation)(nil)
+
+// listlikeOption allows management of the mutation configuration using functional options.
+type listlikeOption func(*ListLikeMutation)
+
+// newListLikeMutation creates new mutation for the ListLike entity.
+func newListLikeMutation(c config, op Op, opts ...listlikeOption) *ListLikeMutation {
+	m := &ListLikeMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeListLike,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withListLikeID sets the ID field of the mutation.
+func withListLikeID(id int) listlikeOption {
+	return func(m *ListLikeMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *ListLike
+		)
+		m.oldValue = func(ctx context.Context) (*ListLike, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().ListLike.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withListLike sets the old ListLike of the mutation.
+func withListLike(node *ListLike) listlikeOption {
+	return func(m *ListLikeMutation) {
+		m.oldValue = func(context.Context) (*ListLike, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ListLikeMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ListLikeMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ListLikeMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ListLikeMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().ListLike.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *ListLikeMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *ListLikeMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the ListLike entity.
+// If the ListLike object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ListLikeMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *ListLikeMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetListID sets the "list_id" field.
+func (m *ListLikeMutation) SetListID(i int) {
+	m.list = &i
+}
+
+// ListID returns the value of the "list_id" field in the mutation.
+func (m *ListLikeMutation) ListID() (r int, exists bool) {
+	v := m.list
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldListID returns the old "list_id" field's value of the ListLike entity.
+// If the ListLike object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ListLikeMutation) OldListID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldListID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldListID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldListID: %w", err)
+	}
+	return oldValue.ListID, nil
+}
+
+// ResetListID resets all changes to the "list_id" field.
+func (m *ListLikeMutation) ResetListID() {
+	m.list = nil
+}
+
+// SetUserID sets the "user_id" field.
+func (m *ListLikeMutation) SetUserID(i int) {
+	m.user = &i
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *ListLikeMutation) UserID() (r int, exists bool) {
+	v := m.user
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the ListLike entity.
+// If the ListLike object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ListLikeMutation) OldUserID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *ListLikeMutation) ResetUserID() {
+	m.user = nil
+}
+
+// ClearList clears the "list" edge to the List entity.
+func (m *ListLikeMutation) ClearList() {
+	m.clearedlist = true
+	m.clearedFields[listlike.FieldListID] = struct{}{}
+}
+
+// ListCleared reports if the "list" edge to the List entity was cleared.
+func (m *ListLikeMutation) ListCleared() bool {
+	return m.clearedlist
+}
+
+// ListIDs returns the "list" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ListID instead. It exists only for internal usage by the builders.
+func (m *ListLikeMutation) ListIDs() (ids []int) {
+	if id := m.list; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetList resets all changes to the "list" edge.
+func (m *ListLikeMutation) ResetList() {
+	m.list = nil
+	m.clearedlist = false
+}
+
+// ClearUser clears the "user" edge to the User entity.
+func (m *ListLikeMutation) ClearUser() {
+	m.cleareduser = true
+	m.clearedFields[listlike.FieldUserID] = struct{}{}
+}
+
+// UserCleared reports if the "user" edge to the User entity was cleared.
+func (m *ListLikeMutation) UserCleared() bool {
+	return m.cleareduser
+}
+
+// UserIDs returns the "user" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// UserID instead. It exists only for internal usage by the builders.
+func (m *ListLikeMutation) UserIDs() (ids []int) {
+	if id := m.user; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetUser resets all changes to the "user" edge.
+func (m *ListLikeMutation) ResetUser() {
+	m.user = nil
+	m.cleareduser = false
+}
+
+// Where appends a list predicates to the ListLikeMutation builder.
+func (m *ListLikeMutation) Where(ps ...predicate.ListLike) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ListLikeMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ListLikeMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.ListLike, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ListLikeMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ListLikeMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (ListLike).
+func (m *ListLikeMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ListLikeMutation) Fields() []string {
+	fields := make([]string, 0, 3)
+	if m.created_at != nil {
+		fields = append(fields, listlike.FieldCreatedAt)
+	}
+	if m.list != nil {
+		fields = append(fields, listlike.FieldListID)
+	}
+	if m.user != nil {
+		fields = append(fields, listlike.FieldUserID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ListLikeMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case listlike.FieldCreatedAt:
+		return m.CreatedAt()
+	case listlike.FieldListID:
+		return m.ListID()
+	case listlike.FieldUserID:
+		return m.UserID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ListLikeMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case listlike.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case listlike.FieldListID:
+		return m.OldListID(ctx)
+	case listlike.FieldUserID:
+		return m.OldUserID(ctx)
+	}
+	return nil, fmt.Errorf("unknown ListLike field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ListLikeMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case listlike.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case listlike.FieldListID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetListID(v)
+		return nil
+	case listlike.FieldUserID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ListLike field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ListLikeMutation) AddedFields() []string {
+	var fields []string
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ListLikeMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ListLikeMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown ListLike numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ListLikeMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ListLikeMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ListLikeMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown ListLike nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ListLikeMutation) ResetField(name string) error {
+	switch name {
+	case listlike.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case listlike.FieldListID:
+		m.ResetListID()
+		return nil
+	case listlike.FieldUserID:
+		m.ResetUserID()
+		return nil
+	}
+	return fmt.Errorf("unknown ListLike field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ListLikeMutation) AddedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.list != nil {
+		edges = append(edges, listlike.EdgeList)
+	}
+	if m.user != nil {
+		edges = append(edges, listlike.EdgeUser)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ListLikeMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case listlike.EdgeList:
+		if id := m.list; id != nil {
+			return []ent.Value{*id}
+		}
+	case listlike.EdgeUser:
+		if id := m.user; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ListLikeMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 2)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ListLikeMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ListLikeMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 2)
+	if m.clearedlist {
+		edges = append(edges, listlike.EdgeList)
+	}
+	if m.cleareduser {
+		edges = append(edges, listlike.EdgeUser)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ListLikeMutation) EdgeCleared(name string) bool {
+	switch name {
+	case listlike.EdgeList:
+		return m.clearedlist
+	case listlike.EdgeUser:
+		return m.cleareduser
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ListLikeMutation) ClearEdge(name string) error {
+	switch name {
+	case listlike.EdgeList:
+		m.ClearList()
+		return nil
+	case listlike.EdgeUser:
+		m.ClearUser()
+		return nil
+	}
+	return fmt.Errorf("unknown ListLike unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ListLikeMutation) ResetEdge(name string) error {
+	switch name {
+	case listlike.EdgeList:
+		m.ResetList()
+		return nil
+	case listlike.EdgeUser:
+		m.ResetUser()
+		return nil
+	}
+	return fmt.Errorf("unknown ListLike edge %s", name)
 }
 
 // NotificationMutation represents an operation that mutates the Notification nodes in the graph.
@@ -10167,6 +12555,12 @@ type UserMutation struct {
 	blocked_by           map[int]struct{}
 	removedblocked_by    map[int]struct{}
 	clearedblocked_by    bool
+	lists                map[int]struct{}
+	removedlists         map[int]struct{}
+	clearedlists         bool
+	list_likes           map[int]struct{}
+	removedlist_likes    map[int]struct{}
+	clearedlist_likes    bool
 	done                 bool
 	oldValue             func(context.Context) (*User, error)
 	predicates           []predicate.User
@@ -11554,6 +13948,114 @@ func (m *UserMutation) ResetBlockedBy() {
 	m.removedblocked_by = nil
 }
 
+// AddListIDs adds the "lists" edge to the List entity by ids.
+func (m *UserMutation) AddListIDs(ids ...int) {
+	if m.lists == nil {
+		m.lists = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.lists[ids[i]] = struct{}{}
+	}
+}
+
+// ClearLists clears the "lists" edge to the List entity.
+func (m *UserMutation) ClearLists() {
+	m.clearedlists = true
+}
+
+// ListsCleared reports if the "lists" edge to the List entity was cleared.
+func (m *UserMutation) ListsCleared() bool {
+	return m.clearedlists
+}
+
+// RemoveListIDs removes the "lists" edge to the List entity by IDs.
+func (m *UserMutation) RemoveListIDs(ids ...int) {
+	if m.removedlists == nil {
+		m.removedlists = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.lists, ids[i])
+		m.removedlists[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedLists returns the removed IDs of the "lists" edge to the List entity.
+func (m *UserMutation) RemovedListsIDs() (ids []int) {
+	for id := range m.removedlists {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ListsIDs returns the "lists" edge IDs in the mutation.
+func (m *UserMutation) ListsIDs() (ids []int) {
+	for id := range m.lists {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetLists resets all changes to the "lists" edge.
+func (m *UserMutation) ResetLists() {
+	m.lists = nil
+	m.clearedlists = false
+	m.removedlists = nil
+}
+
+// AddListLikeIDs adds the "list_likes" edge to the ListLike entity by ids.
+func (m *UserMutation) AddListLikeIDs(ids ...int) {
+	if m.list_likes == nil {
+		m.list_likes = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.list_likes[ids[i]] = struct{}{}
+	}
+}
+
+// ClearListLikes clears the "list_likes" edge to the ListLike entity.
+func (m *UserMutation) ClearListLikes() {
+	m.clearedlist_likes = true
+}
+
+// ListLikesCleared reports if the "list_likes" edge to the ListLike entity was cleared.
+func (m *UserMutation) ListLikesCleared() bool {
+	return m.clearedlist_likes
+}
+
+// RemoveListLikeIDs removes the "list_likes" edge to the ListLike entity by IDs.
+func (m *UserMutation) RemoveListLikeIDs(ids ...int) {
+	if m.removedlist_likes == nil {
+		m.removedlist_likes = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.list_likes, ids[i])
+		m.removedlist_likes[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedListLikes returns the removed IDs of the "list_likes" edge to the ListLike entity.
+func (m *UserMutation) RemovedListLikesIDs() (ids []int) {
+	for id := range m.removedlist_likes {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ListLikesIDs returns the "list_likes" edge IDs in the mutation.
+func (m *UserMutation) ListLikesIDs() (ids []int) {
+	for id := range m.list_likes {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetListLikes resets all changes to the "list_likes" edge.
+func (m *UserMutation) ResetListLikes() {
+	m.list_likes = nil
+	m.clearedlist_likes = false
+	m.removedlist_likes = nil
+}
+
 // Where appends a list predicates to the UserMutation builder.
 func (m *UserMutation) Where(ps ...predicate.User) {
 	m.predicates = append(m.predicates, ps...)
@@ -11998,7 +14500,7 @@ func (m *UserMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *UserMutation) AddedEdges() []string {
-	edges := make([]string, 0, 11)
+	edges := make([]string, 0, 13)
 	if m.reviews != nil {
 		edges = append(edges, user.EdgeReviews)
 	}
@@ -12031,6 +14533,12 @@ func (m *UserMutation) AddedEdges() []string {
 	}
 	if m.blocked_by != nil {
 		edges = append(edges, user.EdgeBlockedBy)
+	}
+	if m.lists != nil {
+		edges = append(edges, user.EdgeLists)
+	}
+	if m.list_likes != nil {
+		edges = append(edges, user.EdgeListLikes)
 	}
 	return edges
 }
@@ -12105,13 +14613,25 @@ func (m *UserMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case user.EdgeLists:
+		ids := make([]ent.Value, 0, len(m.lists))
+		for id := range m.lists {
+			ids = append(ids, id)
+		}
+		return ids
+	case user.EdgeListLikes:
+		ids := make([]ent.Value, 0, len(m.list_likes))
+		for id := range m.list_likes {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *UserMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 11)
+	edges := make([]string, 0, 13)
 	if m.removedreviews != nil {
 		edges = append(edges, user.EdgeReviews)
 	}
@@ -12144,6 +14664,12 @@ func (m *UserMutation) RemovedEdges() []string {
 	}
 	if m.removedblocked_by != nil {
 		edges = append(edges, user.EdgeBlockedBy)
+	}
+	if m.removedlists != nil {
+		edges = append(edges, user.EdgeLists)
+	}
+	if m.removedlist_likes != nil {
+		edges = append(edges, user.EdgeListLikes)
 	}
 	return edges
 }
@@ -12218,13 +14744,25 @@ func (m *UserMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case user.EdgeLists:
+		ids := make([]ent.Value, 0, len(m.removedlists))
+		for id := range m.removedlists {
+			ids = append(ids, id)
+		}
+		return ids
+	case user.EdgeListLikes:
+		ids := make([]ent.Value, 0, len(m.removedlist_likes))
+		for id := range m.removedlist_likes {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *UserMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 11)
+	edges := make([]string, 0, 13)
 	if m.clearedreviews {
 		edges = append(edges, user.EdgeReviews)
 	}
@@ -12258,6 +14796,12 @@ func (m *UserMutation) ClearedEdges() []string {
 	if m.clearedblocked_by {
 		edges = append(edges, user.EdgeBlockedBy)
 	}
+	if m.clearedlists {
+		edges = append(edges, user.EdgeLists)
+	}
+	if m.clearedlist_likes {
+		edges = append(edges, user.EdgeListLikes)
+	}
 	return edges
 }
 
@@ -12287,6 +14831,10 @@ func (m *UserMutation) EdgeCleared(name string) bool {
 		return m.clearedblocking
 	case user.EdgeBlockedBy:
 		return m.clearedblocked_by
+	case user.EdgeLists:
+		return m.clearedlists
+	case user.EdgeListLikes:
+		return m.clearedlist_likes
 	}
 	return false
 }
@@ -12335,6 +14883,12 @@ func (m *UserMutation) ResetEdge(name string) error {
 		return nil
 	case user.EdgeBlockedBy:
 		m.ResetBlockedBy()
+		return nil
+	case user.EdgeLists:
+		m.ResetLists()
+		return nil
+	case user.EdgeListLikes:
+		m.ResetListLikes()
 		return nil
 	}
 	return fmt.Errorf("unknown User edge %s", name)

@@ -28,6 +28,12 @@ type Tx struct {
 	Follow *FollowClient
 	// Genre is the client for interacting with the Genre builders.
 	Genre *GenreClient
+	// List is the client for interacting with the List builders.
+	List *ListClient
+	// ListItem is the client for interacting with the ListItem builders.
+	ListItem *ListItemClient
+	// ListLike is the client for interacting with the ListLike builders.
+	ListLike *ListLikeClient
 	// Notification is the client for interacting with the Notification builders.
 	Notification *NotificationClient
 	// PushDelivery is the client for interacting with the PushDelivery builders.
@@ -178,6 +184,9 @@ func (tx *Tx) init() {
 	tx.Device = NewDeviceClient(tx.config)
 	tx.Follow = NewFollowClient(tx.config)
 	tx.Genre = NewGenreClient(tx.config)
+	tx.List = NewListClient(tx.config)
+	tx.ListItem = NewListItemClient(tx.config)
+	tx.ListLike = NewListLikeClient(tx.config)
 	tx.Notification = NewNotificationClient(tx.config)
 	tx.PushDelivery = NewPushDeliveryClient(tx.config)
 	tx.Review = NewReviewClient(tx.config)

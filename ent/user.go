@@ -81,9 +81,13 @@ type UserEdges struct {
 	Blocking []*Block `json:"blocking,omitempty"`
 	// BlockedBy holds the value of the blocked_by edge.
 	BlockedBy []*Block `json:"blocked_by,omitempty"`
+	// Lists holds the value of the lists edge.
+	Lists []*List `json:"lists,omitempty"`
+	// ListLikes holds the value of the list_likes edge.
+	ListLikes []*ListLike `json:"list_likes,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [11]bool
+	loadedTypes [13]bool
 }
 
 // ReviewsOrErr returns the Reviews value or an error if the edge
@@ -183,6 +187,24 @@ func (e UserEdges) BlockedByOrErr() ([]*Block, error) {
 		return e.BlockedBy, nil
 	}
 	return nil, &NotLoadedError{edge: "blocked_by"}
+}
+
+// ListsOrErr returns the Lists value or an error if the edge
+// was not loaded in eager-loading.
+func (e UserEdges) ListsOrErr() ([]*List, error) {
+	if e.loadedTypes[11] {
+		return e.Lists, nil
+	}
+	return nil, &NotLoadedError{edge: "lists"}
+}
+
+// ListLikesOrErr returns the ListLikes value or an error if the edge
+// was not loaded in eager-loading.
+func (e UserEdges) ListLikesOrErr() ([]*ListLike, error) {
+	if e.loadedTypes[12] {
+		return e.ListLikes, nil
+	}
+	return nil, &NotLoadedError{edge: "list_likes"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -392,6 +414,16 @@ func (_m *User) QueryBlocking() *BlockQuery {
 // QueryBlockedBy queries the "blocked_by" edge of the User entity.
 func (_m *User) QueryBlockedBy() *BlockQuery {
 	return NewUserClient(_m.config).QueryBlockedBy(_m)
+}
+
+// QueryLists queries the "lists" edge of the User entity.
+func (_m *User) QueryLists() *ListQuery {
+	return NewUserClient(_m.config).QueryLists(_m)
+}
+
+// QueryListLikes queries the "list_likes" edge of the User entity.
+func (_m *User) QueryListLikes() *ListLikeQuery {
+	return NewUserClient(_m.config).QueryListLikes(_m)
 }
 
 // Update returns a builder for updating this User.

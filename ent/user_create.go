@@ -16,6 +16,8 @@ import (
 	"github.com/reelview/reelview/ent/comment"
 	"github.com/reelview/reelview/ent/device"
 	"github.com/reelview/reelview/ent/follow"
+	"github.com/reelview/reelview/ent/list"
+	"github.com/reelview/reelview/ent/listlike"
 	"github.com/reelview/reelview/ent/notification"
 	"github.com/reelview/reelview/ent/review"
 	"github.com/reelview/reelview/ent/reviewlike"
@@ -416,6 +418,36 @@ func (_c *UserCreate) AddBlockedBy(v ...*Block) *UserCreate {
 		ids[i] = v[i].ID
 	}
 	return _c.AddBlockedByIDs(ids...)
+}
+
+// AddListIDs adds the "lists" edge to the List entity by IDs.
+func (_c *UserCreate) AddListIDs(ids ...int) *UserCreate {
+	_c.mutation.AddListIDs(ids...)
+	return _c
+}
+
+// AddLists adds the "lists" edges to the List entity.
+func (_c *UserCreate) AddLists(v ...*List) *UserCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddListIDs(ids...)
+}
+
+// AddListLikeIDs adds the "list_likes" edge to the ListLike entity by IDs.
+func (_c *UserCreate) AddListLikeIDs(ids ...int) *UserCreate {
+	_c.mutation.AddListLikeIDs(ids...)
+	return _c
+}
+
+// AddListLikes adds the "list_likes" edges to the ListLike entity.
+func (_c *UserCreate) AddListLikes(v ...*ListLike) *UserCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddListLikeIDs(ids...)
 }
 
 // Mutation returns the UserMutation object of the builder.
@@ -834,6 +866,38 @@ func (_c *UserCreate) createSpec() (*User, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(block.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ListsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.ListsTable,
+			Columns: []string{user.ListsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(list.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ListLikesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.ListLikesTable,
+			Columns: []string{user.ListLikesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(listlike.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

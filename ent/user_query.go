@@ -18,6 +18,8 @@ import (
 	"github.com/reelview/reelview/ent/comment"
 	"github.com/reelview/reelview/ent/device"
 	"github.com/reelview/reelview/ent/follow"
+	"github.com/reelview/reelview/ent/list"
+	"github.com/reelview/reelview/ent/listlike"
 	"github.com/reelview/reelview/ent/notification"
 	"github.com/reelview/reelview/ent/predicate"
 	"github.com/reelview/reelview/ent/review"
@@ -44,6 +46,8 @@ type UserQuery struct {
 	withFollowers     *FollowQuery
 	withBlocking      *BlockQuery
 	withBlockedBy     *BlockQuery
+	withLists         *ListQuery
+	withListLikes     *ListLikeQuery
 	modifiers         []func(*sql.Selector)
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
@@ -323,6 +327,50 @@ func (_q *UserQuery) QueryBlockedBy() *BlockQuery {
 	return query
 }
 
+// QueryLists chains the current query on the "lists" edge.
+func (_q *UserQuery) QueryLists() *ListQuery {
+	query := (&ListClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, selector),
+			sqlgraph.To(list.Table, list.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, user.ListsTable, user.ListsColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryListLikes chains the current query on the "list_likes" edge.
+func (_q *UserQuery) QueryListLikes() *ListLikeQuery {
+	query := (&ListLikeClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(user.Table, user.FieldID, selector),
+			sqlgraph.To(listlike.Table, listlike.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, user.ListLikesTable, user.ListLikesColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
 // First returns the first User entity from the query.
 // Returns a *NotFoundError when no User was found.
 func (_q *UserQuery) First(ctx context.Context) (*User, error) {
@@ -526,6 +574,8 @@ func (_q *UserQuery) Clone() *UserQuery {
 		withFollowers:     _q.withFollowers.Clone(),
 		withBlocking:      _q.withBlocking.Clone(),
 		withBlockedBy:     _q.withBlockedBy.Clone(),
+		withLists:         _q.withLists.Clone(),
+		withListLikes:     _q.withListLikes.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -654,6 +704,28 @@ func (_q *UserQuery) WithBlockedBy(opts ...func(*BlockQuery)) *UserQuery {
 	return _q
 }
 
+// WithLists tells the query-builder to eager-load the nodes that are connected to
+// the "lists" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *UserQuery) WithLists(opts ...func(*ListQuery)) *UserQuery {
+	query := (&ListClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withLists = query
+	return _q
+}
+
+// WithListLikes tells the query-builder to eager-load the nodes that are connected to
+// the "list_likes" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *UserQuery) WithListLikes(opts ...func(*ListLikeQuery)) *UserQuery {
+	query := (&ListLikeClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withListLikes = query
+	return _q
+}
+
 // GroupBy is used to group vertices by one or more fields/columns.
 // It is often used with aggregate functions, like: count, max, mean, min, sum.
 //
@@ -732,7 +804,7 @@ func (_q *UserQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*User, e
 	var (
 		nodes       = []*User{}
 		_spec       = _q.querySpec()
-		loadedTypes = [11]bool{
+		loadedTypes = [13]bool{
 			_q.withReviews != nil,
 			_q.withReviewLikes != nil,
 			_q.withComments != nil,
@@ -744,6 +816,8 @@ func (_q *UserQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*User, e
 			_q.withFollowers != nil,
 			_q.withBlocking != nil,
 			_q.withBlockedBy != nil,
+			_q.withLists != nil,
+			_q.withListLikes != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -841,6 +915,20 @@ func (_q *UserQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*User, e
 		if err := _q.loadBlockedBy(ctx, query, nodes,
 			func(n *User) { n.Edges.BlockedBy = []*Block{} },
 			func(n *User, e *Block) { n.Edges.BlockedBy = append(n.Edges.BlockedBy, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withLists; query != nil {
+		if err := _q.loadLists(ctx, query, nodes,
+			func(n *User) { n.Edges.Lists = []*List{} },
+			func(n *User, e *List) { n.Edges.Lists = append(n.Edges.Lists, e) }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withListLikes; query != nil {
+		if err := _q.loadListLikes(ctx, query, nodes,
+			func(n *User) { n.Edges.ListLikes = []*ListLike{} },
+			func(n *User, e *ListLike) { n.Edges.ListLikes = append(n.Edges.ListLikes, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -1172,6 +1260,66 @@ func (_q *UserQuery) loadBlockedBy(ctx context.Context, query *BlockQuery, nodes
 		node, ok := nodeids[fk]
 		if !ok {
 			return fmt.Errorf(`unexpected referenced foreign-key "blocked_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *UserQuery) loadLists(ctx context.Context, query *ListQuery, nodes []*User, init func(*User), assign func(*User, *List)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*User)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(list.FieldUserID)
+	}
+	query.Where(predicate.List(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(user.ListsColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.UserID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "user_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *UserQuery) loadListLikes(ctx context.Context, query *ListLikeQuery, nodes []*User, init func(*User), assign func(*User, *ListLike)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*User)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(listlike.FieldUserID)
+	}
+	query.Where(predicate.ListLike(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(user.ListLikesColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.UserID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "user_id" returned %v for node %v`, fk, n.ID)
 		}
 		assign(node, n)
 	}

@@ -16,6 +16,8 @@ import (
 	"github.com/reelview/reelview/ent/comment"
 	"github.com/reelview/reelview/ent/device"
 	"github.com/reelview/reelview/ent/follow"
+	"github.com/reelview/reelview/ent/list"
+	"github.com/reelview/reelview/ent/listlike"
 	"github.com/reelview/reelview/ent/notification"
 	"github.com/reelview/reelview/ent/predicate"
 	"github.com/reelview/reelview/ent/review"
@@ -455,6 +457,36 @@ func (_u *UserUpdate) AddBlockedBy(v ...*Block) *UserUpdate {
 	return _u.AddBlockedByIDs(ids...)
 }
 
+// AddListIDs adds the "lists" edge to the List entity by IDs.
+func (_u *UserUpdate) AddListIDs(ids ...int) *UserUpdate {
+	_u.mutation.AddListIDs(ids...)
+	return _u
+}
+
+// AddLists adds the "lists" edges to the List entity.
+func (_u *UserUpdate) AddLists(v ...*List) *UserUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddListIDs(ids...)
+}
+
+// AddListLikeIDs adds the "list_likes" edge to the ListLike entity by IDs.
+func (_u *UserUpdate) AddListLikeIDs(ids ...int) *UserUpdate {
+	_u.mutation.AddListLikeIDs(ids...)
+	return _u
+}
+
+// AddListLikes adds the "list_likes" edges to the ListLike entity.
+func (_u *UserUpdate) AddListLikes(v ...*ListLike) *UserUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddListLikeIDs(ids...)
+}
+
 // Mutation returns the UserMutation object of the builder.
 func (_u *UserUpdate) Mutation() *UserMutation {
 	return _u.mutation
@@ -689,6 +721,48 @@ func (_u *UserUpdate) RemoveBlockedBy(v ...*Block) *UserUpdate {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveBlockedByIDs(ids...)
+}
+
+// ClearLists clears all "lists" edges to the List entity.
+func (_u *UserUpdate) ClearLists() *UserUpdate {
+	_u.mutation.ClearLists()
+	return _u
+}
+
+// RemoveListIDs removes the "lists" edge to List entities by IDs.
+func (_u *UserUpdate) RemoveListIDs(ids ...int) *UserUpdate {
+	_u.mutation.RemoveListIDs(ids...)
+	return _u
+}
+
+// RemoveLists removes "lists" edges to List entities.
+func (_u *UserUpdate) RemoveLists(v ...*List) *UserUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveListIDs(ids...)
+}
+
+// ClearListLikes clears all "list_likes" edges to the ListLike entity.
+func (_u *UserUpdate) ClearListLikes() *UserUpdate {
+	_u.mutation.ClearListLikes()
+	return _u
+}
+
+// RemoveListLikeIDs removes the "list_likes" edge to ListLike entities by IDs.
+func (_u *UserUpdate) RemoveListLikeIDs(ids ...int) *UserUpdate {
+	_u.mutation.RemoveListLikeIDs(ids...)
+	return _u
+}
+
+// RemoveListLikes removes "list_likes" edges to ListLike entities.
+func (_u *UserUpdate) RemoveListLikes(v ...*ListLike) *UserUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveListLikeIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -1352,6 +1426,96 @@ func (_u *UserUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 		}
 		_spec.Edges.Add = append(_spec.Edges.Add, edge)
 	}
+	if _u.mutation.ListsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.ListsTable,
+			Columns: []string{user.ListsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(list.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedListsIDs(); len(nodes) > 0 && !_u.mutation.ListsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.ListsTable,
+			Columns: []string{user.ListsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(list.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ListsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.ListsTable,
+			Columns: []string{user.ListsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(list.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ListLikesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.ListLikesTable,
+			Columns: []string{user.ListLikesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(listlike.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedListLikesIDs(); len(nodes) > 0 && !_u.mutation.ListLikesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.ListLikesTable,
+			Columns: []string{user.ListLikesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(listlike.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ListLikesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.ListLikesTable,
+			Columns: []string{user.ListLikesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(listlike.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -1791,6 +1955,36 @@ func (_u *UserUpdateOne) AddBlockedBy(v ...*Block) *UserUpdateOne {
 	return _u.AddBlockedByIDs(ids...)
 }
 
+// AddListIDs adds the "lists" edge to the List entity by IDs.
+func (_u *UserUpdateOne) AddListIDs(ids ...int) *UserUpdateOne {
+	_u.mutation.AddListIDs(ids...)
+	return _u
+}
+
+// AddLists adds the "lists" edges to the List entity.
+func (_u *UserUpdateOne) AddLists(v ...*List) *UserUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddListIDs(ids...)
+}
+
+// AddListLikeIDs adds the "list_likes" edge to the ListLike entity by IDs.
+func (_u *UserUpdateOne) AddListLikeIDs(ids ...int) *UserUpdateOne {
+	_u.mutation.AddListLikeIDs(ids...)
+	return _u
+}
+
+// AddListLikes adds the "list_likes" edges to the ListLike entity.
+func (_u *UserUpdateOne) AddListLikes(v ...*ListLike) *UserUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddListLikeIDs(ids...)
+}
+
 // Mutation returns the UserMutation object of the builder.
 func (_u *UserUpdateOne) Mutation() *UserMutation {
 	return _u.mutation
@@ -2025,6 +2219,48 @@ func (_u *UserUpdateOne) RemoveBlockedBy(v ...*Block) *UserUpdateOne {
 		ids[i] = v[i].ID
 	}
 	return _u.RemoveBlockedByIDs(ids...)
+}
+
+// ClearLists clears all "lists" edges to the List entity.
+func (_u *UserUpdateOne) ClearLists() *UserUpdateOne {
+	_u.mutation.ClearLists()
+	return _u
+}
+
+// RemoveListIDs removes the "lists" edge to List entities by IDs.
+func (_u *UserUpdateOne) RemoveListIDs(ids ...int) *UserUpdateOne {
+	_u.mutation.RemoveListIDs(ids...)
+	return _u
+}
+
+// RemoveLists removes "lists" edges to List entities.
+func (_u *UserUpdateOne) RemoveLists(v ...*List) *UserUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveListIDs(ids...)
+}
+
+// ClearListLikes clears all "list_likes" edges to the ListLike entity.
+func (_u *UserUpdateOne) ClearListLikes() *UserUpdateOne {
+	_u.mutation.ClearListLikes()
+	return _u
+}
+
+// RemoveListLikeIDs removes the "list_likes" edge to ListLike entities by IDs.
+func (_u *UserUpdateOne) RemoveListLikeIDs(ids ...int) *UserUpdateOne {
+	_u.mutation.RemoveListLikeIDs(ids...)
+	return _u
+}
+
+// RemoveListLikes removes "list_likes" edges to ListLike entities.
+func (_u *UserUpdateOne) RemoveListLikes(v ...*ListLike) *UserUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveListLikeIDs(ids...)
 }
 
 // Where appends a list predicates to the UserUpdate builder.
@@ -2711,6 +2947,96 @@ func (_u *UserUpdateOne) sqlSave(ctx context.Context) (_node *User, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(block.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ListsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.ListsTable,
+			Columns: []string{user.ListsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(list.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedListsIDs(); len(nodes) > 0 && !_u.mutation.ListsCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.ListsTable,
+			Columns: []string{user.ListsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(list.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ListsIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.ListsTable,
+			Columns: []string{user.ListsColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(list.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.ListLikesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.ListLikesTable,
+			Columns: []string{user.ListLikesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(listlike.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedListLikesIDs(); len(nodes) > 0 && !_u.mutation.ListLikesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.ListLikesTable,
+			Columns: []string{user.ListLikesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(listlike.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.ListLikesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: false,
+			Table:   user.ListLikesTable,
+			Columns: []string{user.ListLikesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(listlike.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

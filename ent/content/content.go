@@ -64,6 +64,8 @@ const (
 	EdgeReviews = "reviews"
 	// EdgeBookmarks holds the string denoting the bookmarks edge name in mutations.
 	EdgeBookmarks = "bookmarks"
+	// EdgeListItems holds the string denoting the list_items edge name in mutations.
+	EdgeListItems = "list_items"
 	// Table holds the table name of the content in the database.
 	Table = "contents"
 	// GenresTable is the table that holds the genres relation/edge. The primary key declared below.
@@ -85,6 +87,13 @@ const (
 	BookmarksInverseTable = "bookmarks"
 	// BookmarksColumn is the table column denoting the bookmarks relation/edge.
 	BookmarksColumn = "content_id"
+	// ListItemsTable is the table that holds the list_items relation/edge.
+	ListItemsTable = "list_items"
+	// ListItemsInverseTable is the table name for the ListItem entity.
+	// It exists in this package in order to avoid circular dependency with the "listitem" package.
+	ListItemsInverseTable = "list_items"
+	// ListItemsColumn is the table column denoting the list_items relation/edge.
+	ListItemsColumn = "content_id"
 )
 
 // Columns holds all SQL columns for content fields.
@@ -361,6 +370,20 @@ func ByBookmarks(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newBookmarksStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByListItemsCount orders the results by list_items count.
+func ByListItemsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newListItemsStep(), opts...)
+	}
+}
+
+// ByListItems orders the results by list_items terms.
+func ByListItems(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newListItemsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newGenresStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -380,5 +403,12 @@ func newBookmarksStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(BookmarksInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, BookmarksTable, BookmarksColumn),
+	)
+}
+func newListItemsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(ListItemsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, ListItemsTable, ListItemsColumn),
 	)
 }

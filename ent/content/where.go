@@ -1199,6 +1199,29 @@ func HasBookmarksWith(preds ...predicate.Bookmark) predicate.Content {
 	})
 }
 
+// HasListItems applies the HasEdge predicate on the "list_items" edge.
+func HasListItems() predicate.Content {
+	return predicate.Content(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, ListItemsTable, ListItemsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasListItemsWith applies the HasEdge predicate on the "list_items" edge with a given conditions (other predicates).
+func HasListItemsWith(preds ...predicate.ListItem) predicate.Content {
+	return predicate.Content(func(s *sql.Selector) {
+		step := newListItemsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // And groups predicates with the AND operator between them.
 func And(predicates ...predicate.Content) predicate.Content {
 	return predicate.Content(sql.AndPredicates(predicates...))

@@ -93,6 +93,42 @@ func (f GenreFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.GenreMutation", m)
 }
 
+// The ListFunc type is an adapter to allow the use of ordinary
+// function as List mutator.
+type ListFunc func(context.Context, *ent.ListMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ListFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ListMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ListMutation", m)
+}
+
+// The ListItemFunc type is an adapter to allow the use of ordinary
+// function as ListItem mutator.
+type ListItemFunc func(context.Context, *ent.ListItemMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ListItemFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ListItemMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ListItemMutation", m)
+}
+
+// The ListLikeFunc type is an adapter to allow the use of ordinary
+// function as ListLike mutator.
+type ListLikeFunc func(context.Context, *ent.ListLikeMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ListLikeFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ListLikeMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ListLikeMutation", m)
+}
+
 // The NotificationFunc type is an adapter to allow the use of ordinary
 // function as Notification mutator.
 type NotificationFunc func(context.Context, *ent.NotificationMutation) (ent.Value, error)

@@ -15,6 +15,9 @@ import (
 	"github.com/reelview/reelview/ent/device"
 	"github.com/reelview/reelview/ent/follow"
 	"github.com/reelview/reelview/ent/genre"
+	"github.com/reelview/reelview/ent/list"
+	"github.com/reelview/reelview/ent/listitem"
+	"github.com/reelview/reelview/ent/listlike"
 	"github.com/reelview/reelview/ent/notification"
 	"github.com/reelview/reelview/ent/predicate"
 	"github.com/reelview/reelview/ent/pushdelivery"
@@ -269,6 +272,87 @@ func (f TraverseGenre) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.GenreQuery", q)
 }
 
+// The ListFunc type is an adapter to allow the use of ordinary function as a Querier.
+type ListFunc func(context.Context, *ent.ListQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f ListFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.ListQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.ListQuery", q)
+}
+
+// The TraverseList type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseList func(context.Context, *ent.ListQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseList) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseList) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ListQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.ListQuery", q)
+}
+
+// The ListItemFunc type is an adapter to allow the use of ordinary function as a Querier.
+type ListItemFunc func(context.Context, *ent.ListItemQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f ListItemFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.ListItemQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.ListItemQuery", q)
+}
+
+// The TraverseListItem type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseListItem func(context.Context, *ent.ListItemQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseListItem) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseListItem) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ListItemQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.ListItemQuery", q)
+}
+
+// The ListLikeFunc type is an adapter to allow the use of ordinary function as a Querier.
+type ListLikeFunc func(context.Context, *ent.ListLikeQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f ListLikeFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.ListLikeQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.ListLikeQuery", q)
+}
+
+// The TraverseListLike type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseListLike func(context.Context, *ent.ListLikeQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseListLike) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseListLike) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ListLikeQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.ListLikeQuery", q)
+}
+
 // The NotificationFunc type is an adapter to allow the use of ordinary function as a Querier.
 type NotificationFunc func(context.Context, *ent.NotificationQuery) (ent.Value, error)
 
@@ -448,6 +532,12 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.FollowQuery, predicate.Follow, follow.OrderOption]{typ: ent.TypeFollow, tq: q}, nil
 	case *ent.GenreQuery:
 		return &query[*ent.GenreQuery, predicate.Genre, genre.OrderOption]{typ: ent.TypeGenre, tq: q}, nil
+	case *ent.ListQuery:
+		return &query[*ent.ListQuery, predicate.List, list.OrderOption]{typ: ent.TypeList, tq: q}, nil
+	case *ent.ListItemQuery:
+		return &query[*ent.ListItemQuery, predicate.ListItem, listitem.OrderOption]{typ: ent.TypeListItem, tq: q}, nil
+	case *ent.ListLikeQuery:
+		return &query[*ent.ListLikeQuery, predicate.ListLike, listlike.OrderOption]{typ: ent.TypeListLike, tq: q}, nil
 	case *ent.NotificationQuery:
 		return &query[*ent.NotificationQuery, predicate.Notification, notification.OrderOption]{typ: ent.TypeNotification, tq: q}, nil
 	case *ent.PushDeliveryQuery:

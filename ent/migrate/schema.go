@@ -342,6 +342,141 @@ var (
 			},
 		},
 	}
+	// ListsColumns holds the columns for the "lists" table.
+	ListsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "deleted_at", Type: field.TypeTime, Nullable: true},
+		{Name: "title", Type: field.TypeString, Size: 100},
+		{Name: "description", Type: field.TypeString, Size: 2000, Default: ""},
+		{Name: "visibility", Type: field.TypeEnum, Enums: []string{"PUBLIC", "UNLISTED", "PRIVATE"}, Default: "PUBLIC"},
+		{Name: "item_count", Type: field.TypeInt, Default: 0},
+		{Name: "like_count", Type: field.TypeInt, Default: 0},
+		{Name: "user_id", Type: field.TypeInt},
+	}
+	// ListsTable holds the schema information for the "lists" table.
+	ListsTable = &schema.Table{
+		Name:       "lists",
+		Columns:    ListsColumns,
+		PrimaryKey: []*schema.Column{ListsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "lists_users_lists",
+				Columns:    []*schema.Column{ListsColumns[9]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "list_deleted_at",
+				Unique:  false,
+				Columns: []*schema.Column{ListsColumns[3]},
+			},
+			{
+				Name:    "list_user_id_created_at_id",
+				Unique:  false,
+				Columns: []*schema.Column{ListsColumns[9], ListsColumns[1], ListsColumns[0]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "deleted_at IS NULL",
+				},
+			},
+			{
+				Name:    "list_user_id_updated_at_id",
+				Unique:  false,
+				Columns: []*schema.Column{ListsColumns[9], ListsColumns[2], ListsColumns[0]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "deleted_at IS NULL",
+				},
+			},
+		},
+	}
+	// ListItemsColumns holds the columns for the "list_items" table.
+	ListItemsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "position", Type: field.TypeInt},
+		{Name: "note", Type: field.TypeString, Size: 500, Default: ""},
+		{Name: "added_at", Type: field.TypeTime},
+		{Name: "content_id", Type: field.TypeInt},
+		{Name: "list_id", Type: field.TypeInt},
+	}
+	// ListItemsTable holds the schema information for the "list_items" table.
+	ListItemsTable = &schema.Table{
+		Name:       "list_items",
+		Columns:    ListItemsColumns,
+		PrimaryKey: []*schema.Column{ListItemsColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "list_items_contents_list_items",
+				Columns:    []*schema.Column{ListItemsColumns[4]},
+				RefColumns: []*schema.Column{ContentsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "list_items_lists_items",
+				Columns:    []*schema.Column{ListItemsColumns[5]},
+				RefColumns: []*schema.Column{ListsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "listitem_list_id_content_id",
+				Unique:  true,
+				Columns: []*schema.Column{ListItemsColumns[5], ListItemsColumns[4]},
+			},
+			{
+				Name:    "listitem_list_id_position",
+				Unique:  false,
+				Columns: []*schema.Column{ListItemsColumns[5], ListItemsColumns[1]},
+			},
+			{
+				Name:    "listitem_content_id",
+				Unique:  false,
+				Columns: []*schema.Column{ListItemsColumns[4]},
+			},
+		},
+	}
+	// ListLikesColumns holds the columns for the "list_likes" table.
+	ListLikesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "list_id", Type: field.TypeInt},
+		{Name: "user_id", Type: field.TypeInt},
+	}
+	// ListLikesTable holds the schema information for the "list_likes" table.
+	ListLikesTable = &schema.Table{
+		Name:       "list_likes",
+		Columns:    ListLikesColumns,
+		PrimaryKey: []*schema.Column{ListLikesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "list_likes_lists_likes",
+				Columns:    []*schema.Column{ListLikesColumns[2]},
+				RefColumns: []*schema.Column{ListsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "list_likes_users_list_likes",
+				Columns:    []*schema.Column{ListLikesColumns[3]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "listlike_list_id_user_id",
+				Unique:  true,
+				Columns: []*schema.Column{ListLikesColumns[2], ListLikesColumns[3]},
+			},
+			{
+				Name:    "listlike_user_id_created_at",
+				Unique:  false,
+				Columns: []*schema.Column{ListLikesColumns[3], ListLikesColumns[1]},
+			},
+		},
+	}
 	// NotificationsColumns holds the columns for the "notifications" table.
 	NotificationsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -678,6 +813,9 @@ var (
 		DevicesTable,
 		FollowsTable,
 		GenresTable,
+		ListsTable,
+		ListItemsTable,
+		ListLikesTable,
 		NotificationsTable,
 		PushDeliveriesTable,
 		ReviewsTable,
@@ -698,6 +836,11 @@ func init() {
 	DevicesTable.ForeignKeys[0].RefTable = UsersTable
 	FollowsTable.ForeignKeys[0].RefTable = UsersTable
 	FollowsTable.ForeignKeys[1].RefTable = UsersTable
+	ListsTable.ForeignKeys[0].RefTable = UsersTable
+	ListItemsTable.ForeignKeys[0].RefTable = ContentsTable
+	ListItemsTable.ForeignKeys[1].RefTable = ListsTable
+	ListLikesTable.ForeignKeys[0].RefTable = ListsTable
+	ListLikesTable.ForeignKeys[1].RefTable = UsersTable
 	NotificationsTable.ForeignKeys[0].RefTable = UsersTable
 	ReviewsTable.ForeignKeys[0].RefTable = ContentsTable
 	ReviewsTable.ForeignKeys[1].RefTable = UsersTable

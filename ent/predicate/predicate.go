@@ -27,6 +27,15 @@ type Follow func(*sql.Selector)
 // Genre is the predicate function for genre builders.
 type Genre func(*sql.Selector)
 
+// List is the predicate function for list builders.
+type List func(*sql.Selector)
+
+// ListItem is the predicate function for listitem builders.
+type ListItem func(*sql.Selector)
+
+// ListLike is the predicate function for listlike builders.
+type ListLike func(*sql.Selector)
+
 // Notification is the predicate function for notification builders.
 type Notification func(*sql.Selector)
 

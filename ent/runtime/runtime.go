@@ -12,6 +12,9 @@ import (
 	"github.com/reelview/reelview/ent/device"
 	"github.com/reelview/reelview/ent/follow"
 	"github.com/reelview/reelview/ent/genre"
+	"github.com/reelview/reelview/ent/list"
+	"github.com/reelview/reelview/ent/listitem"
+	"github.com/reelview/reelview/ent/listlike"
 	"github.com/reelview/reelview/ent/notification"
 	"github.com/reelview/reelview/ent/pushdelivery"
 	"github.com/reelview/reelview/ent/review"
@@ -264,6 +267,86 @@ func init() {
 			return nil
 		}
 	}()
+	listMixin := schema.List{}.Mixin()
+	listMixinHooks1 := listMixin[1].Hooks()
+	list.Hooks[0] = listMixinHooks1[0]
+	listMixinInters1 := listMixin[1].Interceptors()
+	list.Interceptors[0] = listMixinInters1[0]
+	listMixinFields0 := listMixin[0].Fields()
+	_ = listMixinFields0
+	listFields := schema.List{}.Fields()
+	_ = listFields
+	// listDescCreatedAt is the schema descriptor for created_at field.
+	listDescCreatedAt := listMixinFields0[0].Descriptor()
+	// list.DefaultCreatedAt holds the default value on creation for the created_at field.
+	list.DefaultCreatedAt = listDescCreatedAt.Default.(func() time.Time)
+	// listDescUpdatedAt is the schema descriptor for updated_at field.
+	listDescUpdatedAt := listMixinFields0[1].Descriptor()
+	// list.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	list.DefaultUpdatedAt = listDescUpdatedAt.Default.(func() time.Time)
+	// list.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	list.UpdateDefaultUpdatedAt = listDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// listDescTitle is the schema descriptor for title field.
+	listDescTitle := listFields[1].Descriptor()
+	// list.TitleValidator is a validator for the "title" field. It is called by the builders before save.
+	list.TitleValidator = func() func(string) error {
+		validators := listDescTitle.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(title string) error {
+			for _, fn := range fns {
+				if err := fn(title); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// listDescDescription is the schema descriptor for description field.
+	listDescDescription := listFields[2].Descriptor()
+	// list.DefaultDescription holds the default value on creation for the description field.
+	list.DefaultDescription = listDescDescription.Default.(string)
+	// list.DescriptionValidator is a validator for the "description" field. It is called by the builders before save.
+	list.DescriptionValidator = listDescDescription.Validators[0].(func(string) error)
+	// listDescItemCount is the schema descriptor for item_count field.
+	listDescItemCount := listFields[4].Descriptor()
+	// list.DefaultItemCount holds the default value on creation for the item_count field.
+	list.DefaultItemCount = listDescItemCount.Default.(int)
+	// list.ItemCountValidator is a validator for the "item_count" field. It is called by the builders before save.
+	list.ItemCountValidator = listDescItemCount.Validators[0].(func(int) error)
+	// listDescLikeCount is the schema descriptor for like_count field.
+	listDescLikeCount := listFields[5].Descriptor()
+	// list.DefaultLikeCount holds the default value on creation for the like_count field.
+	list.DefaultLikeCount = listDescLikeCount.Default.(int)
+	// list.LikeCountValidator is a validator for the "like_count" field. It is called by the builders before save.
+	list.LikeCountValidator = listDescLikeCount.Validators[0].(func(int) error)
+	listitemFields := schema.ListItem{}.Fields()
+	_ = listitemFields
+	// listitemDescPosition is the schema descriptor for position field.
+	listitemDescPosition := listitemFields[2].Descriptor()
+	// listitem.PositionValidator is a validator for the "position" field. It is called by the builders before save.
+	listitem.PositionValidator = listitemDescPosition.Validators[0].(func(int) error)
+	// listitemDescNote is the schema descriptor for note field.
+	listitemDescNote := listitemFields[3].Descriptor()
+	// listitem.DefaultNote holds the default value on creation for the note field.
+	listitem.DefaultNote = listitemDescNote.Default.(string)
+	// listitem.NoteValidator is a validator for the "note" field. It is called by the builders before save.
+	listitem.NoteValidator = listitemDescNote.Validators[0].(func(string) error)
+	// listitemDescAddedAt is the schema descriptor for added_at field.
+	listitemDescAddedAt := listitemFields[4].Descriptor()
+	// listitem.DefaultAddedAt holds the default value on creation for the added_at field.
+	listitem.DefaultAddedAt = listitemDescAddedAt.Default.(func() time.Time)
+	listlikeMixin := schema.ListLike{}.Mixin()
+	listlikeMixinFields0 := listlikeMixin[0].Fields()
+	_ = listlikeMixinFields0
+	listlikeFields := schema.ListLike{}.Fields()
+	_ = listlikeFields
+	// listlikeDescCreatedAt is the schema descriptor for created_at field.
+	listlikeDescCreatedAt := listlikeMixinFields0[0].Descriptor()
+	// listlike.DefaultCreatedAt holds the default value on creation for the created_at field.
+	listlike.DefaultCreatedAt = listlikeDescCreatedAt.Default.(func() time.Time)
 	notificationMixin := schema.Notification{}.Mixin()
 	notificationMixinFields0 := notificationMixin[0].Fields()
 	_ = notificationMixinFields0

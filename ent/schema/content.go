@@ -48,6 +48,7 @@ func (Content) Edges() []ent.Edge {
 		edge.To("genres", Genre.Type),
 		edge.To("reviews", Review.Type),
 		edge.To("bookmarks", Bookmark.Type),
+		edge.To("list_items", ListItem.Type),
 	}
 }
 

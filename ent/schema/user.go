@@ -67,6 +67,8 @@ func (User) Edges() []ent.Edge {
 		edge.To("followers", Follow.Type),
 		edge.To("blocking", Block.Type),
 		edge.To("blocked_by", Block.Type),
+		edge.To("lists", List.Type),
+		edge.To("list_likes", ListLike.Type),
 	}
 }
 

@@ -72,6 +72,10 @@ const (
 	EdgeBlocking = "blocking"
 	// EdgeBlockedBy holds the string denoting the blocked_by edge name in mutations.
 	EdgeBlockedBy = "blocked_by"
+	// EdgeLists holds the string denoting the lists edge name in mutations.
+	EdgeLists = "lists"
+	// EdgeListLikes holds the string denoting the list_likes edge name in mutations.
+	EdgeListLikes = "list_likes"
 	// Table holds the table name of the user in the database.
 	Table = "users"
 	// ReviewsTable is the table that holds the reviews relation/edge.
@@ -151,6 +155,20 @@ const (
 	BlockedByInverseTable = "blocks"
 	// BlockedByColumn is the table column denoting the blocked_by relation/edge.
 	BlockedByColumn = "blocked_id"
+	// ListsTable is the table that holds the lists relation/edge.
+	ListsTable = "lists"
+	// ListsInverseTable is the table name for the List entity.
+	// It exists in this package in order to avoid circular dependency with the "list" package.
+	ListsInverseTable = "lists"
+	// ListsColumn is the table column denoting the lists relation/edge.
+	ListsColumn = "user_id"
+	// ListLikesTable is the table that holds the list_likes relation/edge.
+	ListLikesTable = "list_likes"
+	// ListLikesInverseTable is the table name for the ListLike entity.
+	// It exists in this package in order to avoid circular dependency with the "listlike" package.
+	ListLikesInverseTable = "list_likes"
+	// ListLikesColumn is the table column denoting the list_likes relation/edge.
+	ListLikesColumn = "user_id"
 )
 
 // Columns holds all SQL columns for user fields.
@@ -519,6 +537,34 @@ func ByBlockedBy(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newBlockedByStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByListsCount orders the results by lists count.
+func ByListsCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newListsStep(), opts...)
+	}
+}
+
+// ByLists orders the results by lists terms.
+func ByLists(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newListsStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
+
+// ByListLikesCount orders the results by list_likes count.
+func ByListLikesCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newListLikesStep(), opts...)
+	}
+}
+
+// ByListLikes orders the results by list_likes terms.
+func ByListLikes(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newListLikesStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newReviewsStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -594,5 +640,19 @@ func newBlockedByStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(BlockedByInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, false, BlockedByTable, BlockedByColumn),
+	)
+}
+func newListsStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(ListsInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, ListsTable, ListsColumn),
+	)
+}
+func newListLikesStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(ListLikesInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, false, ListLikesTable, ListLikesColumn),
 	)
 }

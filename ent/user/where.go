@@ -1223,6 +1223,52 @@ func HasBlockedByWith(preds ...predicate.Block) predicate.User {
 	})
 }
 
+// HasLists applies the HasEdge predicate on the "lists" edge.
+func HasLists() predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, ListsTable, ListsColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasListsWith applies the HasEdge predicate on the "lists" edge with a given conditions (other predicates).
+func HasListsWith(preds ...predicate.List) predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := newListsStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasListLikes applies the HasEdge predicate on the "list_likes" edge.
+func HasListLikes() predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, false, ListLikesTable, ListLikesColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasListLikesWith applies the HasEdge predicate on the "list_likes" edge with a given conditions (other predicates).
+func HasListLikesWith(preds ...predicate.ListLike) predicate.User {
+	return predicate.User(func(s *sql.Selector) {
+		step := newListLikesStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // And groups predicates with the AND operator between them.
 func And(predicates ...predicate.User) predicate.User {
 	return predicate.User(sql.AndPredicates(predicates...))

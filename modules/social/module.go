@@ -8,19 +8,22 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/reelview/reelview/app/server"
+	"github.com/reelview/reelview/modules/lists"
 	"github.com/reelview/reelview/modules/reviews"
 	"github.com/reelview/reelview/modules/users"
 )
 
 // Module provides the social service and its HTTP operations. Its Graph
-// tells the reviews module whom to hide from whom (reviews.Blocks) and the
-// users module the follow counts of a profile (users.Follows).
+// tells the reviews module whom to hide from whom (reviews.Blocks), the
+// users module the follow counts of a profile (users.Follows) and the lists
+// module who may see whose lists (lists.Social).
 var Module = fx.Module("social",
 	fx.Provide(
 		NewGraph,
 		NewService,
 		func(g *Graph) reviews.Blocks { return g },
 		func(g *Graph) users.Follows { return g },
+		func(g *Graph) lists.Social { return g },
 		server.AsRoutes(NewHandler),
 	),
 	fx.Decorate(func(l *zap.Logger) *zap.Logger { return l.Named("social") }),

@@ -207,6 +207,17 @@ func (s *Graph) BlockedWith(ctx context.Context, userID int) ([]int, error) {
 	return ids, nil
 }
 
+// FollowsApproved implements lists.Social: whether follower follows
+// followee with an approved follow.
+func (s *Graph) FollowsApproved(ctx context.Context, follower, followee int) (bool, error) {
+	ok, err := s.db.Follow.Query().Where(follow.FollowerID(follower), follow.FolloweeID(followee),
+		follow.StatusEQ(follow.StatusACTIVE)).Exist(ctx)
+	if err != nil {
+		return false, fmt.Errorf("social: follows: %w", err)
+	}
+	return ok, nil
+}
+
 // Counts implements users.Follows: live accounts following userID and
 // live accounts userID follows (approved follows only), by count queries
 // on the (followee|follower, status, …) indexes.
@@ -265,10 +276,9 @@ func (s *Service) canSeeConnections(ctx context.Context, viewer, target int) err
 	if !u.Private {
 		return nil
 	}
-	ok, err := s.db.Follow.Query().Where(follow.FollowerID(viewer), follow.FolloweeID(target),
-		follow.StatusEQ(follow.StatusACTIVE)).Exist(ctx)
+	ok, err := s.FollowsApproved(ctx, viewer, target)
 	if err != nil {
-		return fmt.Errorf("social: follows: %w", err)
+		return err
 	}
 	if !ok {
 		return ErrPrivate

@@ -17,6 +17,7 @@ import (
 	"github.com/reelview/reelview/config"
 	"github.com/reelview/reelview/modules/auth"
 	"github.com/reelview/reelview/modules/contents"
+	"github.com/reelview/reelview/modules/diary"
 	"github.com/reelview/reelview/modules/notifications"
 	"github.com/reelview/reelview/modules/reviews"
 	"github.com/reelview/reelview/modules/social"
@@ -33,6 +34,7 @@ var featureModules = fx.Options(
 	tmdb.Module,
 	notifications.Module,
 	social.Module,
+	diary.Module,
 )
 
 // platform is everything but the listener: config, logger, database, Redis,

@@ -64,7 +64,7 @@ type logInput struct {
 	}
 }
 
-type entryOutput struct{ Body Entry }
+type entryOutput struct{ Body DiaryEntry }
 
 func (h *Handler) log(ctx context.Context, in *logInput) (*entryOutput, error) {
 	b := in.Body
@@ -82,7 +82,7 @@ type listInput struct {
 	Size   int    `query:"size" minimum:"1" maximum:"100" default:"20" example:"20" doc:"Items per page, 1–100."`
 }
 
-type pageOutput struct{ Body Page }
+type pageOutput struct{ Body DiaryPage }
 
 func (h *Handler) list(ctx context.Context, in *listInput) (*pageOutput, error) {
 	p, err := h.svc.List(ctx, me(ctx), in.Month, in.Cursor, in.Size)

@@ -22,8 +22,8 @@ type Service struct{ db *ent.Client }
 // NewService returns the diary service.
 func NewService(db *ent.Client) *Service { return &Service{db: db} }
 
-// ContentRef is the content of a diary entry.
-type ContentRef struct {
+// DiaryContent is the content of a diary entry.
+type DiaryContent struct {
 	ID          int     `json:"id" example:"550"`
 	Type        string  `json:"type" enum:"movie,tv" example:"movie"`
 	Title       string  `json:"title" example:"Fight Club"`
@@ -31,29 +31,29 @@ type ContentRef struct {
 	PosterURL   string  `json:"poster_url" example:"https://image.tmdb.org/t/p/w500/pB8BM7pdSp6B6Ih7QZ4DrQ3PmJK.jpg"`
 }
 
-// Entry is one viewing in a diary.
-type Entry struct {
-	ID        int        `json:"id" example:"12"`
-	Content   ContentRef `json:"content"`
-	WatchedOn string     `json:"watched_on" format:"date" example:"2026-11-24" doc:"The day it was watched (a calendar day, no time of day)."`
-	Rewatch   bool       `json:"rewatch" example:"false" doc:"Seen before."`
-	Rating    *int       `json:"rating" nullable:"true" minimum:"1" maximum:"10" example:"8" doc:"Rating of this viewing, 1–10 like reviews; null when none."`
-	ReviewID  *int       `json:"review_id" nullable:"true" example:"7" doc:"The caller's review of the content linked to this viewing; null when none or when that review was deleted."`
-	CreatedAt time.Time  `json:"created_at" example:"2026-11-25T12:00:00Z"`
-	UpdatedAt time.Time  `json:"updated_at" example:"2026-11-25T12:00:00Z"`
+// DiaryEntry is one viewing in a diary.
+type DiaryEntry struct {
+	ID        int          `json:"id" example:"12"`
+	Content   DiaryContent `json:"content"`
+	WatchedOn string       `json:"watched_on" format:"date" example:"2026-11-24" doc:"The day it was watched (a calendar day, no time of day)."`
+	Rewatch   bool         `json:"rewatch" example:"false" doc:"Seen before."`
+	Rating    *int         `json:"rating" nullable:"true" minimum:"1" maximum:"10" example:"8" doc:"Rating of this viewing, 1–10 like reviews; null when none."`
+	ReviewID  *int         `json:"review_id" nullable:"true" example:"7" doc:"The caller's review of the content linked to this viewing; null when none or when that review was deleted."`
+	CreatedAt time.Time    `json:"created_at" example:"2026-11-25T12:00:00Z"`
+	UpdatedAt time.Time    `json:"updated_at" example:"2026-11-25T12:00:00Z"`
 }
 
 const dateLayout = time.DateOnly
 
-func fromEnt(e *ent.DiaryEntry) Entry {
-	out := Entry{ID: e.ID, WatchedOn: e.WatchedOn.UTC().Format(dateLayout), Rewatch: e.Rewatch,
+func fromEnt(e *ent.DiaryEntry) DiaryEntry {
+	out := DiaryEntry{ID: e.ID, WatchedOn: e.WatchedOn.UTC().Format(dateLayout), Rewatch: e.Rewatch,
 		Rating: e.Rating, CreatedAt: e.CreatedAt.UTC(), UpdatedAt: e.UpdatedAt.UTC()}
 	if r := e.Edges.Review; r != nil { // loaded without deleted reviews
 		id := r.ID
 		out.ReviewID = &id
 	}
 	if c := e.Edges.Content; c != nil {
-		out.Content = ContentRef{ID: c.ID, Type: string(c.Type), Title: c.Title, PosterURL: c.PosterURL}
+		out.Content = DiaryContent{ID: c.ID, Type: string(c.Type), Title: c.Title, PosterURL: c.PosterURL}
 		if c.ReleaseDate != nil {
 			d := c.ReleaseDate.UTC().Format(dateLayout)
 			out.Content.ReleaseDate = &d
@@ -152,20 +152,20 @@ func (s *Service) InsertEntries(ctx context.Context, tx *ent.Tx, userID int, in 
 }
 
 // Log adds one viewing to userID's diary. Errors: those of InsertEntries.
-func (s *Service) Log(ctx context.Context, userID int, in NewEntry) (Entry, error) {
+func (s *Service) Log(ctx context.Context, userID int, in NewEntry) (DiaryEntry, error) {
 	var ids []int
 	err := database.WithTx(ctx, s.db, func(tx *ent.Tx) (err error) {
 		ids, err = s.InsertEntries(ctx, tx, userID, []NewEntry{in})
 		return err
 	})
 	if err != nil {
-		return Entry{}, err
+		return DiaryEntry{}, err
 	}
 	return s.get(ctx, userID, ids[0])
 }
 
-// entries is the query of userID's entries of live contents, with what an
-// Entry shows.
+// entries is the query of userID's entries of live contents, with what a
+// DiaryEntry shows.
 func (s *Service) entries(userID int, where ...predicate.DiaryEntry) *ent.DiaryEntryQuery {
 	// Edge predicates see no interceptors: exclude deleted contents explicitly.
 	return s.db.DiaryEntry.Query().
@@ -174,13 +174,13 @@ func (s *Service) entries(userID int, where ...predicate.DiaryEntry) *ent.DiaryE
 }
 
 // get returns one of userID's entries; ErrNotFound for anyone else's.
-func (s *Service) get(ctx context.Context, userID, id int) (Entry, error) {
+func (s *Service) get(ctx context.Context, userID, id int) (DiaryEntry, error) {
 	row, err := s.entries(userID, diaryentry.ID(id)).Only(ctx)
 	if ent.IsNotFound(err) {
-		return Entry{}, ErrNotFound.WithMessage("diary entry %d not found", id)
+		return DiaryEntry{}, ErrNotFound.WithMessage("diary entry %d not found", id)
 	}
 	if err != nil {
-		return Entry{}, fmt.Errorf("diary: get: %w", err)
+		return DiaryEntry{}, fmt.Errorf("diary: get: %w", err)
 	}
 	return fromEnt(row), nil
 }
@@ -197,7 +197,7 @@ type Change struct {
 // Update changes one of userID's entries. Errors: ErrNotFound (also for
 // other users' entries), VALIDATION_FAILED, and the review errors of
 // InsertEntries.
-func (s *Service) Update(ctx context.Context, userID, id int, c Change) (Entry, error) {
+func (s *Service) Update(ctx context.Context, userID, id int, c Change) (DiaryEntry, error) {
 	err := database.WithTx(ctx, s.db, func(tx *ent.Tx) error {
 		row, err := tx.DiaryEntry.Query().Where(diaryentry.ID(id), diaryentry.UserID(userID)).Only(ctx)
 		if ent.IsNotFound(err) {
@@ -243,7 +243,7 @@ func (s *Service) Update(ctx context.Context, userID, id int, c Change) (Entry, 
 		return nil
 	})
 	if err != nil {
-		return Entry{}, err
+		return DiaryEntry{}, err
 	}
 	return s.get(ctx, userID, id)
 }
@@ -261,10 +261,10 @@ func (s *Service) Delete(ctx context.Context, userID, id int) error {
 	return nil
 }
 
-// Page is a keyset page of a diary.
-type Page struct {
-	Items      []Entry `json:"items"`
-	NextCursor *string `json:"next_cursor" example:"eyJkIjoiMjAyNi0xMS0yNCIsImkiOjEyfQ" doc:"The cursor of the next page, null on the last."`
+// DiaryPage is a keyset page of a diary.
+type DiaryPage struct {
+	Items      []DiaryEntry `json:"items"`
+	NextCursor *string      `json:"next_cursor" example:"eyJkIjoiMjAyNi0xMS0yNCIsImkiOjEyfQ" doc:"The cursor of the next page, null on the last."`
 }
 
 // cursor is the position after the last entry of a page.
@@ -276,23 +276,23 @@ type cursor struct {
 // List returns userID's diary newest day first (ties: latest logged
 // first), by keyset cursor. A non-empty month (YYYY-MM) keeps the entries
 // of that month. Errors: VALIDATION_FAILED (month), ErrBadCursor.
-func (s *Service) List(ctx context.Context, userID int, month, raw string, size int) (Page, error) {
+func (s *Service) List(ctx context.Context, userID int, month, raw string, size int) (DiaryPage, error) {
 	var where []predicate.DiaryEntry
 	if month != "" {
 		first, err := time.Parse("2006-01", month)
 		if err != nil {
-			return Page{}, apperr.Validation("month", "must be a month, YYYY-MM")
+			return DiaryPage{}, apperr.Validation("month", "must be a month, YYYY-MM")
 		}
 		where = append(where, diaryentry.WatchedOnGTE(first), diaryentry.WatchedOnLT(first.AddDate(0, 1, 0)))
 	}
 	if raw != "" {
 		var c cursor
 		if server.DecodeCursor(raw, &c) != nil || c.ID <= 0 {
-			return Page{}, ErrBadCursor
+			return DiaryPage{}, ErrBadCursor
 		}
 		day, err := time.Parse(dateLayout, c.Day)
 		if err != nil {
-			return Page{}, ErrBadCursor
+			return DiaryPage{}, ErrBadCursor
 		}
 		where = append(where, func(sel *entsql.Selector) {
 			sel.Where(entsql.CompositeLT([]string{sel.C(diaryentry.FieldWatchedOn), sel.C(diaryentry.FieldID)}, day, c.ID))
@@ -301,9 +301,9 @@ func (s *Service) List(ctx context.Context, userID int, month, raw string, size 
 	rows, err := s.entries(userID, where...).
 		Order(ent.Desc(diaryentry.FieldWatchedOn), ent.Desc(diaryentry.FieldID)).Limit(size + 1).All(ctx)
 	if err != nil {
-		return Page{}, fmt.Errorf("diary: list: %w", err)
+		return DiaryPage{}, fmt.Errorf("diary: list: %w", err)
 	}
-	p := Page{Items: make([]Entry, 0, min(len(rows), size))}
+	p := DiaryPage{Items: make([]DiaryEntry, 0, min(len(rows), size))}
 	if len(rows) > size {
 		rows = rows[:size]
 		last := rows[len(rows)-1]
@@ -318,14 +318,14 @@ func (s *Service) List(ctx context.Context, userID int, month, raw string, size 
 
 // AllEntries returns every entry of userID's diary, oldest first, deleted
 // contents included (for the account export).
-func (s *Service) AllEntries(ctx context.Context, userID int) ([]Entry, error) {
+func (s *Service) AllEntries(ctx context.Context, userID int) ([]DiaryEntry, error) {
 	rows, err := s.db.DiaryEntry.Query().Where(diaryentry.UserID(userID)).
 		WithContent().WithReview().
 		Order(ent.Asc(diaryentry.FieldWatchedOn), ent.Asc(diaryentry.FieldID)).All(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("diary: export: %w", err)
 	}
-	out := make([]Entry, len(rows))
+	out := make([]DiaryEntry, len(rows))
 	for i, r := range rows {
 		out[i] = fromEnt(r)
 		out[i].Content.ID = r.ContentID // also when the content was deleted (not loaded)

@@ -185,6 +185,10 @@ var bodyTargets = map[string][]fuzzOp{
 			`{"current_password":"$CURRENT","new_password":"another long passphrase"}`}},
 		{"register-device", "POST", fixed("/api/v1/users/me/devices"), alice, []string{`{"token":"fcm-token-0001","platform":"android"}`}},
 		{"mark-notifications-read", "POST", fixed("/api/v1/users/me/notifications/read"), alice, []string{`{"ids":[1,2,3]}`, `{}`}},
+		{"log-diary-entry", "POST", fixed("/api/v1/users/me/diary"), alice, []string{
+			`{"content_id":1,"watched_on":"2026-11-01","rewatch":true,"rating":8}`, `{"content_id":1,"watched_on":"1870-01-01","review_id":1}`}},
+		{"update-diary-entry", "PATCH", fixed("/api/v1/users/me/diary/1"), alice, []string{
+			`{"watched_on":"2026-11-02","rewatch":false,"rating":0,"review_id":0}`}},
 	},
 	"FuzzContentsBody": {
 		{"create-content", "POST", fixed("/api/v1/contents"), admin, []string{
@@ -246,6 +250,8 @@ var queryTargets = map[string][]fuzzOp{
 		{"list-follow-requests", "GET", fixed("/api/v1/users/me/follow-requests"), alice, []string{"cursor=&size=10"}},
 		{"list-followers", "GET", func(w *fuzzWorld) string { return fmt.Sprintf("/api/v1/users/%d/followers", w.alice.ID) }, alice, []string{"cursor=&size=10"}},
 		{"list-following", "GET", func(w *fuzzWorld) string { return fmt.Sprintf("/api/v1/users/%d/following", w.bob.ID) }, alice, []string{"cursor=", "size=100"}},
+		{"list-diary", "GET", fixed("/api/v1/users/me/diary"), alice, []string{"month=2026-11&cursor=&size=10", "month=2026-13", "cursor=eyJkIjoiMjAyNi0xMS0wMSIsImkiOjF9"}},
+		{"list-blocks", "GET", fixed("/api/v1/users/me/blocks"), alice, []string{"cursor=&size=10"}},
 	},
 	"FuzzListsQuery": {
 		{"get-list", "GET", listPath(""), alice, []string{"size=1", "size=100"}},

@@ -18,6 +18,7 @@ import (
 	"github.com/reelview/reelview/modules/auth"
 	"github.com/reelview/reelview/modules/contents"
 	"github.com/reelview/reelview/modules/lists"
+	"github.com/reelview/reelview/modules/diary"
 	"github.com/reelview/reelview/modules/notifications"
 	"github.com/reelview/reelview/modules/reviews"
 	"github.com/reelview/reelview/modules/social"
@@ -35,6 +36,7 @@ var featureModules = fx.Options(
 	notifications.Module,
 	social.Module,
 	lists.Module,
+	diary.Module,
 )
 
 // platform is everything but the listener: config, logger, database, Redis,

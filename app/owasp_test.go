@@ -347,6 +347,33 @@ func TestOWASPObjectLevelAuthorization(t *testing.T) {
 			t.Errorf("bob, blocked, sees alice's review: %s", res.Body)
 		}
 	})
+	t.Run("another's diary", func(t *testing.T) {
+		owasp(t, "API1")
+		res := w.do(t, "POST", "/api/v1/users/me/diary", w.alice.Access, fmt.Sprintf(`{"content_id":%d,"watched_on":"2026-11-01","rating":9}`, w.movie))
+		apptest.AssertStatus(t, res, http.StatusCreated)
+		entry := fmt.Sprintf("/api/v1/users/me/diary/%d", idOf(t, res))
+		assertDenied(t, w.do(t, "PATCH", entry, w.bob.Access, `{"rating":1}`))
+		assertDenied(t, w.do(t, "DELETE", entry, w.bob.Access, ""))
+		if body := string(w.do(t, "GET", "/api/v1/users/me/diary", w.bob.Access, "").Body); strings.Contains(body, "2026-11-01") {
+			t.Errorf("bob sees alice's diary: %s", body)
+		}
+		// bob sees his own watched state of the content, not alice's.
+		if body := string(w.do(t, "GET", fmt.Sprintf("/api/v1/contents/%d", w.movie), w.bob.Access, "").Body); !strings.Contains(body, `"watched":false`) {
+			t.Errorf("bob's view of the content: %s", body)
+		}
+		// Nor can bob link alice's review to his own viewing.
+		assertDenied(t, w.do(t, "POST", "/api/v1/users/me/diary", w.bob.Access,
+			fmt.Sprintf(`{"content_id":%d,"watched_on":"2026-11-01","review_id":%d}`, w.movie, w.review)))
+		apptest.AssertStatus(t, w.do(t, "DELETE", entry, w.alice.Access, ""), http.StatusNoContent)
+	})
+	t.Run("another's blocks", func(t *testing.T) {
+		owasp(t, "API1")
+		apptest.AssertStatus(t, w.do(t, "PUT", fmt.Sprintf("/api/v1/users/%d/block", w.admin.ID), w.alice.Access, ""), http.StatusNoContent)
+		defer w.do(t, "DELETE", fmt.Sprintf("/api/v1/users/%d/block", w.admin.ID), w.alice.Access, "")
+		if body := string(w.do(t, "GET", "/api/v1/users/me/blocks", w.bob.Access, "").Body); strings.Contains(body, w.admin.Nickname) {
+			t.Errorf("bob sees alice's blocks: %s", body)
+		}
+	})
 }
 
 // TestOWASPAuthentication (API2): forged, expired and replayed tokens, and

@@ -20,6 +20,7 @@ import (
 	"github.com/reelview/reelview/ent/comment"
 	"github.com/reelview/reelview/ent/content"
 	"github.com/reelview/reelview/ent/device"
+	"github.com/reelview/reelview/ent/diaryentry"
 	"github.com/reelview/reelview/ent/follow"
 	"github.com/reelview/reelview/ent/genre"
 	"github.com/reelview/reelview/ent/list"
@@ -50,6 +51,8 @@ type Client struct {
 	Content *ContentClient
 	// Device is the client for interacting with the Device builders.
 	Device *DeviceClient
+	// DiaryEntry is the client for interacting with the DiaryEntry builders.
+	DiaryEntry *DiaryEntryClient
 	// Follow is the client for interacting with the Follow builders.
 	Follow *FollowClient
 	// Genre is the client for interacting with the Genre builders.
@@ -88,6 +91,7 @@ func (c *Client) init() {
 	c.Comment = NewCommentClient(c.config)
 	c.Content = NewContentClient(c.config)
 	c.Device = NewDeviceClient(c.config)
+	c.DiaryEntry = NewDiaryEntryClient(c.config)
 	c.Follow = NewFollowClient(c.config)
 	c.Genre = NewGenreClient(c.config)
 	c.List = NewListClient(c.config)
@@ -196,6 +200,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Comment:      NewCommentClient(cfg),
 		Content:      NewContentClient(cfg),
 		Device:       NewDeviceClient(cfg),
+		DiaryEntry:   NewDiaryEntryClient(cfg),
 		Follow:       NewFollowClient(cfg),
 		Genre:        NewGenreClient(cfg),
 		List:         NewListClient(cfg),
@@ -231,6 +236,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Comment:      NewCommentClient(cfg),
 		Content:      NewContentClient(cfg),
 		Device:       NewDeviceClient(cfg),
+		DiaryEntry:   NewDiaryEntryClient(cfg),
 		Follow:       NewFollowClient(cfg),
 		Genre:        NewGenreClient(cfg),
 		List:         NewListClient(cfg),
@@ -271,9 +277,9 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.Block, c.Bookmark, c.Comment, c.Content, c.Device, c.Follow, c.Genre, c.List,
-		c.ListItem, c.ListLike, c.Notification, c.PushDelivery, c.Review, c.ReviewLike,
-		c.ReviewReport, c.User,
+		c.Block, c.Bookmark, c.Comment, c.Content, c.Device, c.DiaryEntry, c.Follow,
+		c.Genre, c.List, c.ListItem, c.ListLike, c.Notification, c.PushDelivery,
+		c.Review, c.ReviewLike, c.ReviewReport, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -283,9 +289,9 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.Block, c.Bookmark, c.Comment, c.Content, c.Device, c.Follow, c.Genre, c.List,
-		c.ListItem, c.ListLike, c.Notification, c.PushDelivery, c.Review, c.ReviewLike,
-		c.ReviewReport, c.User,
+		c.Block, c.Bookmark, c.Comment, c.Content, c.Device, c.DiaryEntry, c.Follow,
+		c.Genre, c.List, c.ListItem, c.ListLike, c.Notification, c.PushDelivery,
+		c.Review, c.ReviewLike, c.ReviewReport, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -304,6 +310,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Content.mutate(ctx, m)
 	case *DeviceMutation:
 		return c.Device.mutate(ctx, m)
+	case *DiaryEntryMutation:
+		return c.DiaryEntry.mutate(ctx, m)
 	case *FollowMutation:
 		return c.Follow.mutate(ctx, m)
 	case *GenreMutation:
@@ -1173,6 +1181,187 @@ func (c *DeviceClient) mutate(ctx context.Context, m *DeviceMutation) (Value, er
 		return (&DeviceDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Device mutation op: %q", m.Op())
+	}
+}
+
+// DiaryEntryClient is a client for the DiaryEntry schema.
+type DiaryEntryClient struct {
+	config
+}
+
+// NewDiaryEntryClient returns a client for the DiaryEntry from the given config.
+func NewDiaryEntryClient(c config) *DiaryEntryClient {
+	return &DiaryEntryClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `diaryentry.Hooks(f(g(h())))`.
+func (c *DiaryEntryClient) Use(hooks ...Hook) {
+	c.hooks.DiaryEntry = append(c.hooks.DiaryEntry, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `diaryentry.Intercept(f(g(h())))`.
+func (c *DiaryEntryClient) Intercept(interceptors ...Interceptor) {
+	c.inters.DiaryEntry = append(c.inters.DiaryEntry, interceptors...)
+}
+
+// Create returns a builder for creating a DiaryEntry entity.
+func (c *DiaryEntryClient) Create() *DiaryEntryCreate {
+	mutation := newDiaryEntryMutation(c.config, OpCreate)
+	return &DiaryEntryCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of DiaryEntry entities.
+func (c *DiaryEntryClient) CreateBulk(builders ...*DiaryEntryCreate) *DiaryEntryCreateBulk {
+	return &DiaryEntryCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *DiaryEntryClient) MapCreateBulk(slice any, setFunc func(*DiaryEntryCreate, int)) *DiaryEntryCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &DiaryEntryCreateBulk{err: fmt.Errorf("calling to DiaryEntryClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*DiaryEntryCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &DiaryEntryCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for DiaryEntry.
+func (c *DiaryEntryClient) Update() *DiaryEntryUpdate {
+	mutation := newDiaryEntryMutation(c.config, OpUpdate)
+	return &DiaryEntryUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *DiaryEntryClient) UpdateOne(_m *DiaryEntry) *DiaryEntryUpdateOne {
+	mutation := newDiaryEntryMutation(c.config, OpUpdateOne, withDiaryEntry(_m))
+	return &DiaryEntryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *DiaryEntryClient) UpdateOneID(id int) *DiaryEntryUpdateOne {
+	mutation := newDiaryEntryMutation(c.config, OpUpdateOne, withDiaryEntryID(id))
+	return &DiaryEntryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for DiaryEntry.
+func (c *DiaryEntryClient) Delete() *DiaryEntryDelete {
+	mutation := newDiaryEntryMutation(c.config, OpDelete)
+	return &DiaryEntryDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *DiaryEntryClient) DeleteOne(_m *DiaryEntry) *DiaryEntryDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *DiaryEntryClient) DeleteOneID(id int) *DiaryEntryDeleteOne {
+	builder := c.Delete().Where(diaryentry.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &DiaryEntryDeleteOne{builder}
+}
+
+// Query returns a query builder for DiaryEntry.
+func (c *DiaryEntryClient) Query() *DiaryEntryQuery {
+	return &DiaryEntryQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeDiaryEntry},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a DiaryEntry entity by its id.
+func (c *DiaryEntryClient) Get(ctx context.Context, id int) (*DiaryEntry, error) {
+	return c.Query().Where(diaryentry.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *DiaryEntryClient) GetX(ctx context.Context, id int) *DiaryEntry {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryUser queries the user edge of a DiaryEntry.
+func (c *DiaryEntryClient) QueryUser(_m *DiaryEntry) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(diaryentry.Table, diaryentry.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, diaryentry.UserTable, diaryentry.UserColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryContent queries the content edge of a DiaryEntry.
+func (c *DiaryEntryClient) QueryContent(_m *DiaryEntry) *ContentQuery {
+	query := (&ContentClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(diaryentry.Table, diaryentry.FieldID, id),
+			sqlgraph.To(content.Table, content.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, diaryentry.ContentTable, diaryentry.ContentColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryReview queries the review edge of a DiaryEntry.
+func (c *DiaryEntryClient) QueryReview(_m *DiaryEntry) *ReviewQuery {
+	query := (&ReviewClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(diaryentry.Table, diaryentry.FieldID, id),
+			sqlgraph.To(review.Table, review.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, diaryentry.ReviewTable, diaryentry.ReviewColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *DiaryEntryClient) Hooks() []Hook {
+	return c.hooks.DiaryEntry
+}
+
+// Interceptors returns the client interceptors.
+func (c *DiaryEntryClient) Interceptors() []Interceptor {
+	return c.inters.DiaryEntry
+}
+
+func (c *DiaryEntryClient) mutate(ctx context.Context, m *DiaryEntryMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&DiaryEntryCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&DiaryEntryUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&DiaryEntryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&DiaryEntryDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown DiaryEntry mutation op: %q", m.Op())
 	}
 }
 
@@ -3176,14 +3365,14 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		Block, Bookmark, Comment, Content, Device, Follow, Genre, List, ListItem,
-		ListLike, Notification, PushDelivery, Review, ReviewLike, ReviewReport,
-		User []ent.Hook
+		Block, Bookmark, Comment, Content, Device, DiaryEntry, Follow, Genre, List,
+		ListItem, ListLike, Notification, PushDelivery, Review, ReviewLike,
+		ReviewReport, User []ent.Hook
 	}
 	inters struct {
-		Block, Bookmark, Comment, Content, Device, Follow, Genre, List, ListItem,
-		ListLike, Notification, PushDelivery, Review, ReviewLike, ReviewReport,
-		User []ent.Interceptor
+		Block, Bookmark, Comment, Content, Device, DiaryEntry, Follow, Genre, List,
+		ListItem, ListLike, Notification, PushDelivery, Review, ReviewLike,
+		ReviewReport, User []ent.Interceptor
 	}
 )
 

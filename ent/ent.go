@@ -17,6 +17,7 @@ import (
 	"github.com/reelview/reelview/ent/comment"
 	"github.com/reelview/reelview/ent/content"
 	"github.com/reelview/reelview/ent/device"
+	"github.com/reelview/reelview/ent/diaryentry"
 	"github.com/reelview/reelview/ent/follow"
 	"github.com/reelview/reelview/ent/genre"
 	"github.com/reelview/reelview/ent/list"
@@ -93,6 +94,7 @@ func checkColumn(t, c string) error {
 			comment.Table:      comment.ValidColumn,
 			content.Table:      content.ValidColumn,
 			device.Table:       device.ValidColumn,
+			diaryentry.Table:   diaryentry.ValidColumn,
 			follow.Table:       follow.ValidColumn,
 			genre.Table:        genre.ValidColumn,
 			list.Table:         list.ValidColumn,

@@ -16,6 +16,7 @@ import (
 	"github.com/reelview/reelview/ent/comment"
 	"github.com/reelview/reelview/ent/content"
 	"github.com/reelview/reelview/ent/device"
+	"github.com/reelview/reelview/ent/diaryentry"
 	"github.com/reelview/reelview/ent/follow"
 	"github.com/reelview/reelview/ent/genre"
 	"github.com/reelview/reelview/ent/list"
@@ -44,6 +45,7 @@ const (
 	TypeComment      = "Comment"
 	TypeContent      = "Content"
 	TypeDevice       = "Device"
+	TypeDiaryEntry   = "DiaryEntry"
 	TypeFollow       = "Follow"
 	TypeGenre        = "Genre"
 	TypeList         = "List"
@@ -4647,6 +4649,934 @@ func (m *DeviceMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Device edge %s", name)
+}
+
+// DiaryEntryMutation represents an operation that mutates the DiaryEntry nodes in the graph.
+type DiaryEntryMutation struct {
+	config
+	op             Op
+	typ            string
+	id             *int
+	created_at     *time.Time
+	updated_at     *time.Time
+	watched_on     *time.Time
+	rewatch        *bool
+	rating         *int
+	addrating      *int
+	clearedFields  map[string]struct{}
+	user           *int
+	cleareduser    bool
+	content        *int
+	clearedcontent bool
+	review         *int
+	clearedreview  bool
+	done           bool
+	oldValue       func(context.Context) (*DiaryEntry, error)
+	predicates     []predicate.DiaryEntry
+}
+
+var _ ent.Mutation = (*DiaryEntryMutation)(nil)
+
+// diaryentryOption allows management of the mutation configuration using functional options.
+type diaryentryOption func(*DiaryEntryMutation)
+
+// newDiaryEntryMutation creates new mutation for the DiaryEntry entity.
+func newDiaryEntryMutation(c config, op Op, opts ...diaryentryOption) *DiaryEntryMutation {
+	m := &DiaryEntryMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeDiaryEntry,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withDiaryEntryID sets the ID field of the mutation.
+func withDiaryEntryID(id int) diaryentryOption {
+	return func(m *DiaryEntryMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *DiaryEntry
+		)
+		m.oldValue = func(ctx context.Context) (*DiaryEntry, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().DiaryEntry.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withDiaryEntry sets the old DiaryEntry of the mutation.
+func withDiaryEntry(node *DiaryEntry) diaryentryOption {
+	return func(m *DiaryEntryMutation) {
+		m.oldValue = func(context.Context) (*DiaryEntry, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m DiaryEntryMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m DiaryEntryMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *DiaryEntryMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *DiaryEntryMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().DiaryEntry.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *DiaryEntryMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *DiaryEntryMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the DiaryEntry entity.
+// If the DiaryEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DiaryEntryMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *DiaryEntryMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *DiaryEntryMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *DiaryEntryMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the DiaryEntry entity.
+// If the DiaryEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DiaryEntryMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *DiaryEntryMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetUserID sets the "user_id" field.
+func (m *DiaryEntryMutation) SetUserID(i int) {
+	m.user = &i
+}
+
+// UserID returns the value of the "user_id" field in the mutation.
+func (m *DiaryEntryMutation) UserID() (r int, exists bool) {
+	v := m.user
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUserID returns the old "user_id" field's value of the DiaryEntry entity.
+// If the DiaryEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DiaryEntryMutation) OldUserID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUserID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUserID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUserID: %w", err)
+	}
+	return oldValue.UserID, nil
+}
+
+// ResetUserID resets all changes to the "user_id" field.
+func (m *DiaryEntryMutation) ResetUserID() {
+	m.user = nil
+}
+
+// SetContentID sets the "content_id" field.
+func (m *DiaryEntryMutation) SetContentID(i int) {
+	m.content = &i
+}
+
+// ContentID returns the value of the "content_id" field in the mutation.
+func (m *DiaryEntryMutation) ContentID() (r int, exists bool) {
+	v := m.content
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldContentID returns the old "content_id" field's value of the DiaryEntry entity.
+// If the DiaryEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DiaryEntryMutation) OldContentID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldContentID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldContentID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldContentID: %w", err)
+	}
+	return oldValue.ContentID, nil
+}
+
+// ResetContentID resets all changes to the "content_id" field.
+func (m *DiaryEntryMutation) ResetContentID() {
+	m.content = nil
+}
+
+// SetWatchedOn sets the "watched_on" field.
+func (m *DiaryEntryMutation) SetWatchedOn(t time.Time) {
+	m.watched_on = &t
+}
+
+// WatchedOn returns the value of the "watched_on" field in the mutation.
+func (m *DiaryEntryMutation) WatchedOn() (r time.Time, exists bool) {
+	v := m.watched_on
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldWatchedOn returns the old "watched_on" field's value of the DiaryEntry entity.
+// If the DiaryEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DiaryEntryMutation) OldWatchedOn(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldWatchedOn is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldWatchedOn requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldWatchedOn: %w", err)
+	}
+	return oldValue.WatchedOn, nil
+}
+
+// ResetWatchedOn resets all changes to the "watched_on" field.
+func (m *DiaryEntryMutation) ResetWatchedOn() {
+	m.watched_on = nil
+}
+
+// SetRewatch sets the "rewatch" field.
+func (m *DiaryEntryMutation) SetRewatch(b bool) {
+	m.rewatch = &b
+}
+
+// Rewatch returns the value of the "rewatch" field in the mutation.
+func (m *DiaryEntryMutation) Rewatch() (r bool, exists bool) {
+	v := m.rewatch
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRewatch returns the old "rewatch" field's value of the DiaryEntry entity.
+// If the DiaryEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DiaryEntryMutation) OldRewatch(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRewatch is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRewatch requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRewatch: %w", err)
+	}
+	return oldValue.Rewatch, nil
+}
+
+// ResetRewatch resets all changes to the "rewatch" field.
+func (m *DiaryEntryMutation) ResetRewatch() {
+	m.rewatch = nil
+}
+
+// SetRating sets the "rating" field.
+func (m *DiaryEntryMutation) SetRating(i int) {
+	m.rating = &i
+	m.addrating = nil
+}
+
+// Rating returns the value of the "rating" field in the mutation.
+func (m *DiaryEntryMutation) Rating() (r int, exists bool) {
+	v := m.rating
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRating returns the old "rating" field's value of the DiaryEntry entity.
+// If the DiaryEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DiaryEntryMutation) OldRating(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRating is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRating requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRating: %w", err)
+	}
+	return oldValue.Rating, nil
+}
+
+// AddRating adds i to the "rating" field.
+func (m *DiaryEntryMutation) AddRating(i int) {
+	if m.addrating != nil {
+		*m.addrating += i
+	} else {
+		m.addrating = &i
+	}
+}
+
+// AddedRating returns the value that was added to the "rating" field in this mutation.
+func (m *DiaryEntryMutation) AddedRating() (r int, exists bool) {
+	v := m.addrating
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearRating clears the value of the "rating" field.
+func (m *DiaryEntryMutation) ClearRating() {
+	m.rating = nil
+	m.addrating = nil
+	m.clearedFields[diaryentry.FieldRating] = struct{}{}
+}
+
+// RatingCleared returns if the "rating" field was cleared in this mutation.
+func (m *DiaryEntryMutation) RatingCleared() bool {
+	_, ok := m.clearedFields[diaryentry.FieldRating]
+	return ok
+}
+
+// ResetRating resets all changes to the "rating" field.
+func (m *DiaryEntryMutation) ResetRating() {
+	m.rating = nil
+	m.addrating = nil
+	delete(m.clearedFields, diaryentry.FieldRating)
+}
+
+// SetReviewID sets the "review_id" field.
+func (m *DiaryEntryMutation) SetReviewID(i int) {
+	m.review = &i
+}
+
+// ReviewID returns the value of the "review_id" field in the mutation.
+func (m *DiaryEntryMutation) ReviewID() (r int, exists bool) {
+	v := m.review
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReviewID returns the old "review_id" field's value of the DiaryEntry entity.
+// If the DiaryEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DiaryEntryMutation) OldReviewID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReviewID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReviewID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReviewID: %w", err)
+	}
+	return oldValue.ReviewID, nil
+}
+
+// ClearReviewID clears the value of the "review_id" field.
+func (m *DiaryEntryMutation) ClearReviewID() {
+	m.review = nil
+	m.clearedFields[diaryentry.FieldReviewID] = struct{}{}
+}
+
+// ReviewIDCleared returns if the "review_id" field was cleared in this mutation.
+func (m *DiaryEntryMutation) ReviewIDCleared() bool {
+	_, ok := m.clearedFields[diaryentry.FieldReviewID]
+	return ok
+}
+
+// ResetReviewID resets all changes to the "review_id" field.
+func (m *DiaryEntryMutation) ResetReviewID() {
+	m.review = nil
+	delete(m.clearedFields, diaryentry.FieldReviewID)
+}
+
+// ClearUser clears the "user" edge to the User entity.
+func (m *DiaryEntryMutation) ClearUser() {
+	m.cleareduser = true
+	m.clearedFields[diaryentry.FieldUserID] = struct{}{}
+}
+
+// UserCleared reports if the "user" edge to the User entity was cleared.
+func (m *DiaryEntryMutation) UserCleared() bool {
+	return m.cleareduser
+}
+
+// UserIDs returns the "user" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// UserID instead. It exists only for internal usage by the builders.
+func (m *DiaryEntryMutation) UserIDs() (ids []int) {
+	if id := m.user; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetUser resets all changes to the "user" edge.
+func (m *DiaryEntryMutation) ResetUser() {
+	m.user = nil
+	m.cleareduser = false
+}
+
+// ClearContent clears the "content" edge to the Content entity.
+func (m *DiaryEntryMutation) ClearContent() {
+	m.clearedcontent = true
+	m.clearedFields[diaryentry.FieldContentID] = struct{}{}
+}
+
+// ContentCleared reports if the "content" edge to the Content entity was cleared.
+func (m *DiaryEntryMutation) ContentCleared() bool {
+	return m.clearedcontent
+}
+
+// ContentIDs returns the "content" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ContentID instead. It exists only for internal usage by the builders.
+func (m *DiaryEntryMutation) ContentIDs() (ids []int) {
+	if id := m.content; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetContent resets all changes to the "content" edge.
+func (m *DiaryEntryMutation) ResetContent() {
+	m.content = nil
+	m.clearedcontent = false
+}
+
+// ClearReview clears the "review" edge to the Review entity.
+func (m *DiaryEntryMutation) ClearReview() {
+	m.clearedreview = true
+	m.clearedFields[diaryentry.FieldReviewID] = struct{}{}
+}
+
+// ReviewCleared reports if the "review" edge to the Review entity was cleared.
+func (m *DiaryEntryMutation) ReviewCleared() bool {
+	return m.ReviewIDCleared() || m.clearedreview
+}
+
+// ReviewIDs returns the "review" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// ReviewID instead. It exists only for internal usage by the builders.
+func (m *DiaryEntryMutation) ReviewIDs() (ids []int) {
+	if id := m.review; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetReview resets all changes to the "review" edge.
+func (m *DiaryEntryMutation) ResetReview() {
+	m.review = nil
+	m.clearedreview = false
+}
+
+// Where appends a list predicates to the DiaryEntryMutation builder.
+func (m *DiaryEntryMutation) Where(ps ...predicate.DiaryEntry) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the DiaryEntryMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *DiaryEntryMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.DiaryEntry, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *DiaryEntryMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *DiaryEntryMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (DiaryEntry).
+func (m *DiaryEntryMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *DiaryEntryMutation) Fields() []string {
+	fields := make([]string, 0, 8)
+	if m.created_at != nil {
+		fields = append(fields, diaryentry.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, diaryentry.FieldUpdatedAt)
+	}
+	if m.user != nil {
+		fields = append(fields, diaryentry.FieldUserID)
+	}
+	if m.content != nil {
+		fields = append(fields, diaryentry.FieldContentID)
+	}
+	if m.watched_on != nil {
+		fields = append(fields, diaryentry.FieldWatchedOn)
+	}
+	if m.rewatch != nil {
+		fields = append(fields, diaryentry.FieldRewatch)
+	}
+	if m.rating != nil {
+		fields = append(fields, diaryentry.FieldRating)
+	}
+	if m.review != nil {
+		fields = append(fields, diaryentry.FieldReviewID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *DiaryEntryMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case diaryentry.FieldCreatedAt:
+		return m.CreatedAt()
+	case diaryentry.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case diaryentry.FieldUserID:
+		return m.UserID()
+	case diaryentry.FieldContentID:
+		return m.ContentID()
+	case diaryentry.FieldWatchedOn:
+		return m.WatchedOn()
+	case diaryentry.FieldRewatch:
+		return m.Rewatch()
+	case diaryentry.FieldRating:
+		return m.Rating()
+	case diaryentry.FieldReviewID:
+		return m.ReviewID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *DiaryEntryMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case diaryentry.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case diaryentry.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case diaryentry.FieldUserID:
+		return m.OldUserID(ctx)
+	case diaryentry.FieldContentID:
+		return m.OldContentID(ctx)
+	case diaryentry.FieldWatchedOn:
+		return m.OldWatchedOn(ctx)
+	case diaryentry.FieldRewatch:
+		return m.OldRewatch(ctx)
+	case diaryentry.FieldRating:
+		return m.OldRating(ctx)
+	case diaryentry.FieldReviewID:
+		return m.OldReviewID(ctx)
+	}
+	return nil, fmt.Errorf("unknown DiaryEntry field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *DiaryEntryMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case diaryentry.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case diaryentry.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case diaryentry.FieldUserID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUserID(v)
+		return nil
+	case diaryentry.FieldContentID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetContentID(v)
+		return nil
+	case diaryentry.FieldWatchedOn:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetWatchedOn(v)
+		return nil
+	case diaryentry.FieldRewatch:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRewatch(v)
+		return nil
+	case diaryentry.FieldRating:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRating(v)
+		return nil
+	case diaryentry.FieldReviewID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReviewID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown DiaryEntry field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *DiaryEntryMutation) AddedFields() []string {
+	var fields []string
+	if m.addrating != nil {
+		fields = append(fields, diaryentry.FieldRating)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *DiaryEntryMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case diaryentry.FieldRating:
+		return m.AddedRating()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *DiaryEntryMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case diaryentry.FieldRating:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRating(v)
+		return nil
+	}
+	return fmt.Errorf("unknown DiaryEntry numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *DiaryEntryMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(diaryentry.FieldRating) {
+		fields = append(fields, diaryentry.FieldRating)
+	}
+	if m.FieldCleared(diaryentry.FieldReviewID) {
+		fields = append(fields, diaryentry.FieldReviewID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *DiaryEntryMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *DiaryEntryMutation) ClearField(name string) error {
+	switch name {
+	case diaryentry.FieldRating:
+		m.ClearRating()
+		return nil
+	case diaryentry.FieldReviewID:
+		m.ClearReviewID()
+		return nil
+	}
+	return fmt.Errorf("unknown DiaryEntry nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *DiaryEntryMutation) ResetField(name string) error {
+	switch name {
+	case diaryentry.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case diaryentry.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case diaryentry.FieldUserID:
+		m.ResetUserID()
+		return nil
+	case diaryentry.FieldContentID:
+		m.ResetContentID()
+		return nil
+	case diaryentry.FieldWatchedOn:
+		m.ResetWatchedOn()
+		return nil
+	case diaryentry.FieldRewatch:
+		m.ResetRewatch()
+		return nil
+	case diaryentry.FieldRating:
+		m.ResetRating()
+		return nil
+	case diaryentry.FieldReviewID:
+		m.ResetReviewID()
+		return nil
+	}
+	return fmt.Errorf("unknown DiaryEntry field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *DiaryEntryMutation) AddedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.user != nil {
+		edges = append(edges, diaryentry.EdgeUser)
+	}
+	if m.content != nil {
+		edges = append(edges, diaryentry.EdgeContent)
+	}
+	if m.review != nil {
+		edges = append(edges, diaryentry.EdgeReview)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *DiaryEntryMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case diaryentry.EdgeUser:
+		if id := m.user; id != nil {
+			return []ent.Value{*id}
+		}
+	case diaryentry.EdgeContent:
+		if id := m.content; id != nil {
+			return []ent.Value{*id}
+		}
+	case diaryentry.EdgeReview:
+		if id := m.review; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *DiaryEntryMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 3)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *DiaryEntryMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *DiaryEntryMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.cleareduser {
+		edges = append(edges, diaryentry.EdgeUser)
+	}
+	if m.clearedcontent {
+		edges = append(edges, diaryentry.EdgeContent)
+	}
+	if m.clearedreview {
+		edges = append(edges, diaryentry.EdgeReview)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *DiaryEntryMutation) EdgeCleared(name string) bool {
+	switch name {
+	case diaryentry.EdgeUser:
+		return m.cleareduser
+	case diaryentry.EdgeContent:
+		return m.clearedcontent
+	case diaryentry.EdgeReview:
+		return m.clearedreview
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *DiaryEntryMutation) ClearEdge(name string) error {
+	switch name {
+	case diaryentry.EdgeUser:
+		m.ClearUser()
+		return nil
+	case diaryentry.EdgeContent:
+		m.ClearContent()
+		return nil
+	case diaryentry.EdgeReview:
+		m.ClearReview()
+		return nil
+	}
+	return fmt.Errorf("unknown DiaryEntry unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *DiaryEntryMutation) ResetEdge(name string) error {
+	switch name {
+	case diaryentry.EdgeUser:
+		m.ResetUser()
+		return nil
+	case diaryentry.EdgeContent:
+		m.ResetContent()
+		return nil
+	case diaryentry.EdgeReview:
+		m.ResetReview()
+		return nil
+	}
+	return fmt.Errorf("unknown DiaryEntry edge %s", name)
 }
 
 // FollowMutation represents an operation that mutates the Follow nodes in the graph.

@@ -24,6 +24,8 @@ type Tx struct {
 	Content *ContentClient
 	// Device is the client for interacting with the Device builders.
 	Device *DeviceClient
+	// DiaryEntry is the client for interacting with the DiaryEntry builders.
+	DiaryEntry *DiaryEntryClient
 	// Follow is the client for interacting with the Follow builders.
 	Follow *FollowClient
 	// Genre is the client for interacting with the Genre builders.
@@ -182,6 +184,7 @@ func (tx *Tx) init() {
 	tx.Comment = NewCommentClient(tx.config)
 	tx.Content = NewContentClient(tx.config)
 	tx.Device = NewDeviceClient(tx.config)
+	tx.DiaryEntry = NewDiaryEntryClient(tx.config)
 	tx.Follow = NewFollowClient(tx.config)
 	tx.Genre = NewGenreClient(tx.config)
 	tx.List = NewListClient(tx.config)

@@ -189,6 +189,7 @@ var tags = []*huma.Tag{
 	{Name: "Community", Description: "Likes, comments and reports on reviews."},
 	{Name: "Social", Description: "Follows, follow requests of private accounts, blocks, and the caller's activity feed."},
 	{Name: "Lists", Description: "Custom lists of titles, ordered and annotated, public, unlisted or private, and their likes."},
+	{Name: "Diary", Description: "The caller's watch diary: the days they watched each content, rewatches included."},
 	{Name: "Notifications", Description: "The caller's in-app notifications inbox."},
 	{Name: "Devices", Description: "The caller's devices that receive push notifications (FCM)."},
 	{Name: "TMDB", Description: "Search The Movie Database for titles to import."},

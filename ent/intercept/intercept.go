@@ -13,6 +13,7 @@ import (
 	"github.com/reelview/reelview/ent/comment"
 	"github.com/reelview/reelview/ent/content"
 	"github.com/reelview/reelview/ent/device"
+	"github.com/reelview/reelview/ent/diaryentry"
 	"github.com/reelview/reelview/ent/follow"
 	"github.com/reelview/reelview/ent/genre"
 	"github.com/reelview/reelview/ent/list"
@@ -216,6 +217,33 @@ func (f TraverseDevice) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.DeviceQuery", q)
+}
+
+// The DiaryEntryFunc type is an adapter to allow the use of ordinary function as a Querier.
+type DiaryEntryFunc func(context.Context, *ent.DiaryEntryQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f DiaryEntryFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.DiaryEntryQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.DiaryEntryQuery", q)
+}
+
+// The TraverseDiaryEntry type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseDiaryEntry func(context.Context, *ent.DiaryEntryQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseDiaryEntry) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseDiaryEntry) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.DiaryEntryQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.DiaryEntryQuery", q)
 }
 
 // The FollowFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -528,6 +556,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.ContentQuery, predicate.Content, content.OrderOption]{typ: ent.TypeContent, tq: q}, nil
 	case *ent.DeviceQuery:
 		return &query[*ent.DeviceQuery, predicate.Device, device.OrderOption]{typ: ent.TypeDevice, tq: q}, nil
+	case *ent.DiaryEntryQuery:
+		return &query[*ent.DiaryEntryQuery, predicate.DiaryEntry, diaryentry.OrderOption]{typ: ent.TypeDiaryEntry, tq: q}, nil
 	case *ent.FollowQuery:
 		return &query[*ent.FollowQuery, predicate.Follow, follow.OrderOption]{typ: ent.TypeFollow, tq: q}, nil
 	case *ent.GenreQuery:

@@ -270,6 +270,61 @@ var (
 			},
 		},
 	}
+	// DiaryEntriesColumns holds the columns for the "diary_entries" table.
+	DiaryEntriesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "watched_on", Type: field.TypeTime, SchemaType: map[string]string{"postgres": "date"}},
+		{Name: "rewatch", Type: field.TypeBool, Default: false},
+		{Name: "rating", Type: field.TypeInt, Nullable: true},
+		{Name: "user_id", Type: field.TypeInt},
+		{Name: "content_id", Type: field.TypeInt},
+		{Name: "review_id", Type: field.TypeInt, Nullable: true},
+	}
+	// DiaryEntriesTable holds the schema information for the "diary_entries" table.
+	DiaryEntriesTable = &schema.Table{
+		Name:       "diary_entries",
+		Columns:    DiaryEntriesColumns,
+		PrimaryKey: []*schema.Column{DiaryEntriesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "diary_entries_users_user",
+				Columns:    []*schema.Column{DiaryEntriesColumns[6]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "diary_entries_contents_content",
+				Columns:    []*schema.Column{DiaryEntriesColumns[7]},
+				RefColumns: []*schema.Column{ContentsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+			{
+				Symbol:     "diary_entries_reviews_review",
+				Columns:    []*schema.Column{DiaryEntriesColumns[8]},
+				RefColumns: []*schema.Column{ReviewsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "diaryentry_user_id_watched_on_id",
+				Unique:  false,
+				Columns: []*schema.Column{DiaryEntriesColumns[6], DiaryEntriesColumns[3], DiaryEntriesColumns[0]},
+			},
+			{
+				Name:    "diaryentry_user_id_content_id_watched_on",
+				Unique:  false,
+				Columns: []*schema.Column{DiaryEntriesColumns[6], DiaryEntriesColumns[7], DiaryEntriesColumns[3]},
+			},
+			{
+				Name:    "diaryentry_content_id",
+				Unique:  false,
+				Columns: []*schema.Column{DiaryEntriesColumns[7]},
+			},
+		},
+	}
 	// FollowsColumns holds the columns for the "follows" table.
 	FollowsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -811,6 +866,7 @@ var (
 		CommentsTable,
 		ContentsTable,
 		DevicesTable,
+		DiaryEntriesTable,
 		FollowsTable,
 		GenresTable,
 		ListsTable,
@@ -834,6 +890,9 @@ func init() {
 	CommentsTable.ForeignKeys[0].RefTable = ReviewsTable
 	CommentsTable.ForeignKeys[1].RefTable = UsersTable
 	DevicesTable.ForeignKeys[0].RefTable = UsersTable
+	DiaryEntriesTable.ForeignKeys[0].RefTable = UsersTable
+	DiaryEntriesTable.ForeignKeys[1].RefTable = ContentsTable
+	DiaryEntriesTable.ForeignKeys[2].RefTable = ReviewsTable
 	FollowsTable.ForeignKeys[0].RefTable = UsersTable
 	FollowsTable.ForeignKeys[1].RefTable = UsersTable
 	ListsTable.ForeignKeys[0].RefTable = UsersTable

@@ -21,6 +21,9 @@ type Content func(*sql.Selector)
 // Device is the predicate function for device builders.
 type Device func(*sql.Selector)
 
+// DiaryEntry is the predicate function for diaryentry builders.
+type DiaryEntry func(*sql.Selector)
+
 // Follow is the predicate function for follow builders.
 type Follow func(*sql.Selector)
 

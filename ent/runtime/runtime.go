@@ -10,6 +10,7 @@ import (
 	"github.com/reelview/reelview/ent/comment"
 	"github.com/reelview/reelview/ent/content"
 	"github.com/reelview/reelview/ent/device"
+	"github.com/reelview/reelview/ent/diaryentry"
 	"github.com/reelview/reelview/ent/follow"
 	"github.com/reelview/reelview/ent/genre"
 	"github.com/reelview/reelview/ent/list"
@@ -225,6 +226,29 @@ func init() {
 	deviceDescLastSeenAt := deviceFields[3].Descriptor()
 	// device.DefaultLastSeenAt holds the default value on creation for the last_seen_at field.
 	device.DefaultLastSeenAt = deviceDescLastSeenAt.Default.(func() time.Time)
+	diaryentryMixin := schema.DiaryEntry{}.Mixin()
+	diaryentryMixinFields0 := diaryentryMixin[0].Fields()
+	_ = diaryentryMixinFields0
+	diaryentryFields := schema.DiaryEntry{}.Fields()
+	_ = diaryentryFields
+	// diaryentryDescCreatedAt is the schema descriptor for created_at field.
+	diaryentryDescCreatedAt := diaryentryMixinFields0[0].Descriptor()
+	// diaryentry.DefaultCreatedAt holds the default value on creation for the created_at field.
+	diaryentry.DefaultCreatedAt = diaryentryDescCreatedAt.Default.(func() time.Time)
+	// diaryentryDescUpdatedAt is the schema descriptor for updated_at field.
+	diaryentryDescUpdatedAt := diaryentryMixinFields0[1].Descriptor()
+	// diaryentry.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	diaryentry.DefaultUpdatedAt = diaryentryDescUpdatedAt.Default.(func() time.Time)
+	// diaryentry.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	diaryentry.UpdateDefaultUpdatedAt = diaryentryDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// diaryentryDescRewatch is the schema descriptor for rewatch field.
+	diaryentryDescRewatch := diaryentryFields[3].Descriptor()
+	// diaryentry.DefaultRewatch holds the default value on creation for the rewatch field.
+	diaryentry.DefaultRewatch = diaryentryDescRewatch.Default.(bool)
+	// diaryentryDescRating is the schema descriptor for rating field.
+	diaryentryDescRating := diaryentryFields[4].Descriptor()
+	// diaryentry.RatingValidator is a validator for the "rating" field. It is called by the builders before save.
+	diaryentry.RatingValidator = diaryentryDescRating.Validators[0].(func(int) error)
 	followMixin := schema.Follow{}.Mixin()
 	followMixinFields0 := followMixin[0].Fields()
 	_ = followMixinFields0

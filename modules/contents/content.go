@@ -31,6 +31,9 @@ type ContentSummary struct {
 	// The caller's own state: only for signed-in callers, never cached.
 	Bookmarked *bool `json:"bookmarked,omitempty" example:"true" doc:"Signed-in callers only: whether the caller bookmarked it."`
 	MyRating   *int  `json:"my_rating,omitempty" example:"9" doc:"Signed-in callers only: the caller's rating, absent when none."`
+	Watched    *bool `json:"watched,omitempty" example:"true" doc:"Signed-in callers only: whether the caller logged it in their watch diary."`
+	// LastWatchedOn is absent, not null, when never watched: like my_rating.
+	LastWatchedOn *string `json:"last_watched_on,omitempty" format:"date" example:"2026-11-24" doc:"Signed-in callers only: the latest day the caller's diary logs it, absent when never."`
 }
 
 // HistogramBar counts the ratings of one value.

@@ -43,7 +43,7 @@ func (h *Handler) Register(api huma.API) {
 		Path:        "/contents",
 		Summary:     "Search and browse the catalog",
 		Responses:   notModified(),
-		Description: "Lists live contents. `q` matches a case-insensitive substring of the title or original title (any script; `%` and `_` match themselves). `genre` may repeat (`genre=18&genre=35`): contents must have all of them. `year_from`/`year_to` bound the release year, `min_rating` the average rating. Sorts by `sort` (default popularity) in `order` (default desc, asc for title); ties are ordered by id so pages never overlap. Signed-in callers also get `bookmarked` and `my_rating`. Answers carry an ETag; send it back in If-None-Match to get 304 when nothing changed.",
+		Description: "Lists live contents. `q` matches a case-insensitive substring of the title or original title (any script; `%` and `_` match themselves). `genre` may repeat (`genre=18&genre=35`): contents must have all of them. `year_from`/`year_to` bound the release year, `min_rating` the average rating. Sorts by `sort` (default popularity) in `order` (default desc, asc for title); ties are ordered by id so pages never overlap. Signed-in callers also get `bookmarked`, `my_rating`, `watched` and `last_watched_on` (from their watch diary). Answers carry an ETag; send it back in If-None-Match to get 304 when nothing changed.",
 	}), h.list)
 	server.Register(c, h.guard.Optional(api, huma.Operation{
 		OperationID: "get-content",
@@ -51,7 +51,7 @@ func (h *Handler) Register(api huma.API) {
 		Path:        "/contents/{id}",
 		Summary:     "Content detail",
 		Responses:   notModified(),
-		Description: "A live content with its genres, rating aggregates (avg_rating with one decimal, rating_count, a 1–10 histogram), review_count, bookmark_count, TMDB id and image URLs. Signed-in callers also get `bookmarked` and `my_rating`. Unknown and deleted ids are 404. Answers carry an ETag (304 on If-None-Match).",
+		Description: "A live content with its genres, rating aggregates (avg_rating with one decimal, rating_count, a 1–10 histogram), review_count, bookmark_count, TMDB id and image URLs. Signed-in callers also get `bookmarked`, `my_rating`, `watched` and `last_watched_on` (from their watch diary). Unknown and deleted ids are 404. Answers carry an ETag (304 on If-None-Match).",
 		Errors:      []int{http.StatusNotFound},
 	}), h.get)
 	server.Register(c, h.guard.Admin(api, huma.Operation{

@@ -14,6 +14,6 @@ var Module = fx.Module("contents",
 		NewService,
 		server.AsRoutes(NewHandler),
 	),
-	fx.Invoke(listenForInvalidations),
+	fx.Invoke(listenForInvalidations, useWatches),
 	fx.Decorate(func(l *zap.Logger) *zap.Logger { return l.Named("contents") }),
 )

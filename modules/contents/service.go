@@ -29,7 +29,25 @@ type Service struct {
 	db       *ent.Client
 	postgres bool
 	cache    *detailCache
+	watches  Watches
 }
+
+// Watches tells when a user last watched contents. The diary module
+// implements it; without it, callers get no watched state.
+type Watches interface {
+	// LastWatched maps those of contentIDs that userID watched to the
+	// latest day watched.
+	LastWatched(ctx context.Context, userID int, contentIDs []int) (map[int]time.Time, error)
+}
+
+type watchesParams struct {
+	fx.In
+	Watches Watches `optional:"true"`
+}
+
+// useWatches hands the service the diary's Watches when the diary module
+// is part of the app (an invoke, so the constructor stays as it is).
+func useWatches(s *Service, p watchesParams) { s.watches = p.Watches }
 
 // NewService returns the catalog service.
 func NewService(db *database.DB, rdb *cache.Redis, c config.Contents) *Service {
@@ -119,7 +137,8 @@ func (s *Service) List(ctx context.Context, f Filter, viewer int) ([]ContentSumm
 	return out, total, nil
 }
 
-// addViewerState sets bookmarked and my_rating for viewer in two queries,
+// addViewerState sets bookmarked, my_rating and the watched state for
+// viewer in three queries,
 // whatever the number of items.
 func (s *Service) addViewerState(ctx context.Context, viewer int, items []ContentSummary) error {
 	if viewer == 0 || len(items) == 0 {
@@ -156,6 +175,25 @@ func (s *Service) addViewerState(ctx context.Context, viewer int, items []Conten
 		items[i].Bookmarked = &b
 		if r, ok := rated[items[i].ID]; ok {
 			items[i].MyRating = &r
+		}
+	}
+	return s.addWatched(ctx, viewer, ids, items)
+}
+
+// addWatched sets watched and last_watched_on from the diary, in one query.
+func (s *Service) addWatched(ctx context.Context, viewer int, ids []int, items []ContentSummary) error {
+	if s.watches == nil {
+		return nil
+	}
+	last, err := s.watches.LastWatched(ctx, viewer, ids)
+	if err != nil {
+		return err
+	}
+	for i := range items {
+		d, ok := last[items[i].ID]
+		items[i].Watched = &ok
+		if ok {
+			items[i].LastWatchedOn = dateString(&d)
 		}
 	}
 	return nil

@@ -36,6 +36,11 @@ func (h *Handler) Register(api huma.API) {
 		Description: "People waiting for the caller's approval to follow them (private accounts), newest first." + cursorDoc,
 	}), h.requests)
 	server.Register(g, h.guard.User(api, huma.Operation{
+		OperationID: "list-blocks", Method: http.MethodGet, Path: "/users/me/blocks",
+		Summary:     "Accounts I blocked",
+		Description: "The accounts the caller blocked, most recent block first. Deleted accounts are left out." + cursorDoc,
+	}), h.blocks)
+	server.Register(g, h.guard.User(api, huma.Operation{
 		OperationID: "approve-follow-request", Method: http.MethodPost, Path: "/users/me/follow-requests/{id}/approve",
 		Summary:       "Approve a follow request",
 		Description:   "Lets user `id` follow the caller. Approving someone who already follows is a no-op; no request from that user is 404.",
@@ -126,6 +131,16 @@ func (h *Handler) requests(ctx context.Context, in *PageQuery) (*peopleOutput, e
 		return nil, err
 	}
 	return &peopleOutput{Body: p}, nil
+}
+
+type blocksOutput struct{ Body BlockedPeople }
+
+func (h *Handler) blocks(ctx context.Context, in *PageQuery) (*blocksOutput, error) {
+	p, err := h.svc.Blocks(ctx, me(ctx), in.Cursor, in.Size)
+	if err != nil {
+		return nil, err
+	}
+	return &blocksOutput{Body: p}, nil
 }
 
 func (h *Handler) approve(ctx context.Context, in *UserParam) (*struct{}, error) {

@@ -77,21 +77,22 @@ func (s *Service) Follow(ctx context.Context, me, target int) (string, error) {
 	if me == target {
 		return "", ErrSelf
 	}
-	u, err := s.liveUser(ctx, target)
-	if err != nil {
-		return "", err
-	}
-	status := StatusActive
-	if u.Private {
-		status = StatusPending
-	}
-	err = database.WithTx(ctx, s.db, func(tx *ent.Tx) error {
+	var status string
+	err := database.WithTx(ctx, s.db, func(tx *ent.Tx) error {
+		u, err := s.lockPair(ctx, tx, me, target)
+		if err != nil {
+			return err
+		}
 		blocked, err := s.blockedEitherWay(ctx, tx.Block, me, target)
 		if err != nil {
 			return err
 		}
 		if blocked {
 			return ErrBlocked
+		}
+		status = StatusActive
+		if u.Private {
+			status = StatusPending
 		}
 		// The unique (follower, followee) index makes concurrent follows
 		// one row: the follower count is exact.
@@ -108,6 +109,48 @@ func (s *Service) Follow(ctx context.Context, me, target int) (string, error) {
 		return nil
 	})
 	return status, err
+}
+
+// lockPair serializes the follow and block transactions of two accounts,
+// so that no follow made beside a block survives it, and a follow sees
+// the target's private flag as PATCH /users/me last committed it. On
+// PostgreSQL it locks both user rows, lower id first (the same order in
+// every transaction: no deadlock), FOR NO KEY UPDATE so that rows
+// referencing the users (follows, reviews) can still be inserted; SQLite
+// runs one writing transaction at a time already. It returns target's row;
+// ErrUserNotFound when target is not a live account.
+func (s *Service) lockPair(ctx context.Context, tx *ent.Tx, me, target int) (*ent.User, error) {
+	q := tx.User.Query().Where(user.IDIn(me, target)).Order(ent.Asc(user.FieldID)) // deleted accounts are not found
+	var (
+		rows []*ent.User
+		err  error
+	)
+	if s.postgres {
+		rows, err = q.Modify(func(sel *entsql.Selector) { sel.For(entsql.LockNoKeyUpdate) }).All(ctx)
+	} else {
+		rows, err = q.All(ctx)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("social: lock users: %w", err)
+	}
+	for _, u := range rows {
+		if u.ID == target {
+			return u, nil
+		}
+	}
+	return nil, ErrUserNotFound
+}
+
+// ApprovePending implements users.Follows: it turns every pending request
+// to follow userID into a follow, inside tx (the transaction that makes
+// the account public).
+func (s *Graph) ApprovePending(ctx context.Context, tx *ent.Tx, userID int) error {
+	_, err := tx.Follow.Update().Where(follow.FolloweeID(userID), follow.StatusEQ(follow.StatusPENDING)).
+		SetStatus(follow.StatusACTIVE).Save(ctx)
+	if err != nil {
+		return fmt.Errorf("social: approve pending: %w", err)
+	}
+	return nil
 }
 
 // Unfollow ends me's follow of target, or withdraws the request.
@@ -163,10 +206,10 @@ func (s *Service) Block(ctx context.Context, me, target int) error {
 	if me == target {
 		return ErrSelf
 	}
-	if _, err := s.liveUser(ctx, target); err != nil {
-		return err
-	}
 	return database.WithTx(ctx, s.db, func(tx *ent.Tx) error {
+		if _, err := s.lockPair(ctx, tx, me, target); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO blocks (blocker_id, blocked_id, created_at)
 			VALUES ($1, $2, $3) ON CONFLICT (blocker_id, blocked_id) DO NOTHING`, me, target, nowUTC()); err != nil {
 			return fmt.Errorf("social: block: %w", err)
@@ -340,6 +383,53 @@ func (s *Service) people(ctx context.Context, kind, raw string, size int, where 
 			u = f.Edges.Followee
 		}
 		p.Items = append(p.Items, Person{ID: u.ID, Nickname: u.Nickname, AvatarURL: u.AvatarURL, FollowedAt: f.CreatedAt.UTC()})
+	}
+	return p, nil
+}
+
+// BlockedPerson is an account in the caller's blocks list.
+type BlockedPerson struct {
+	ID        int       `json:"id" example:"42"`
+	Nickname  string    `json:"nickname" example:"ada"`
+	AvatarURL string    `json:"avatar_url" example:"https://cdn.example.com/ada.png"`
+	BlockedAt time.Time `json:"blocked_at" example:"2026-11-25T12:00:00Z" doc:"When the caller blocked this account."`
+}
+
+// BlockedPeople is a keyset page of blocked accounts.
+type BlockedPeople struct {
+	Items      []BlockedPerson `json:"items"`
+	NextCursor *string         `json:"next_cursor" example:"eyJ0IjoiMjAyNi0xMS0yNVQxMjowMDowMFoiLCJrIjoiYmxvY2tzIiwiaSI6N30" doc:"The cursor of the next page, null on the last."`
+}
+
+const listBlocks = "blocks"
+
+// Blocks lists the live accounts me blocked, newest block first. The
+// (blocker_id, blocked_id) index finds them; one account's blocks are few,
+// so they are sorted without an index of their own.
+func (s *Service) Blocks(ctx context.Context, me int, raw string, size int) (BlockedPeople, error) {
+	c, err := decodeCursor(raw, listBlocks)
+	if err != nil {
+		return BlockedPeople{}, err
+	}
+	q := s.db.Block.Query().Where(block.BlockerID(me), block.HasBlockedWith(user.DeletedAtIsNil())).WithBlocked()
+	if c != nil {
+		q = q.Where(func(sel *entsql.Selector) {
+			sel.Where(entsql.CompositeLT([]string{sel.C(block.FieldCreatedAt), sel.C(block.FieldID)}, c.Time, c.ID))
+		})
+	}
+	rows, err := q.Order(ent.Desc(block.FieldCreatedAt), ent.Desc(block.FieldID)).Limit(size + 1).All(ctx)
+	if err != nil {
+		return BlockedPeople{}, fmt.Errorf("social: blocks: %w", err)
+	}
+	p := BlockedPeople{Items: []BlockedPerson{}}
+	if len(rows) > size {
+		rows = rows[:size]
+		last := rows[len(rows)-1]
+		p.NextCursor = cursor{Time: last.CreatedAt.UTC(), Kind: listBlocks, ID: last.ID}.encode()
+	}
+	for _, b := range rows {
+		u := b.Edges.Blocked
+		p.Items = append(p.Items, BlockedPerson{ID: u.ID, Nickname: u.Nickname, AvatarURL: u.AvatarURL, BlockedAt: b.CreatedAt.UTC()})
 	}
 	return p, nil
 }

@@ -371,3 +371,108 @@ func TestFeed(t *testing.T) {
 	apptest.AssertError(t, e.do(t, "GET", "/feed", "", ""), http.StatusUnauthorized, "UNAUTHORIZED")
 	apptest.AssertError(t, e.do(t, "GET", "/feed?cursor=xyz", me.Access, ""), http.StatusBadRequest, "VALIDATION_FAILED")
 }
+
+func TestMakingPublicApprovesRequests(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ada, bob, eve := e.user(t), e.user(t), e.user(t)
+	apptest.AssertStatus(t, e.do(t, "PATCH", "/users/me", ada.Access, `{"private":true}`), http.StatusOK)
+	for _, who := range []apptest.Account{bob, eve} {
+		if s := e.follow(t, who, ada.ID); s != "PENDING" {
+			t.Fatalf("status %q", s)
+		}
+	}
+	// Another change of a private profile leaves the requests alone.
+	apptest.AssertStatus(t, e.do(t, "PATCH", "/users/me", ada.Access, `{"bio":"still private"}`), http.StatusOK)
+	if r := e.people(t, "/users/me/follow-requests", ada.Access); len(r.Items) != 2 {
+		t.Fatalf("requests: %+v", r)
+	}
+	apptest.AssertStatus(t, e.do(t, "PATCH", "/users/me", ada.Access, `{"private":false}`), http.StatusOK)
+	if r := e.people(t, "/users/me/follow-requests", ada.Access); len(r.Items) != 0 {
+		t.Errorf("requests left: %+v", r)
+	}
+	if p := e.profile(t, ada.ID); p.Private || p.FollowerCount != 2 {
+		t.Errorf("profile: %+v", p)
+	}
+	if s := e.follow(t, bob, ada.ID); s != "ACTIVE" {
+		t.Errorf("bob's follow: %q", s)
+	}
+	// A refused change (nickname taken) changes nothing, requests included.
+	apptest.AssertStatus(t, e.do(t, "PATCH", "/users/me", ada.Access, `{"private":true}`), http.StatusOK)
+	cy := e.user(t)
+	e.follow(t, cy, ada.ID)
+	res := e.do(t, "PATCH", "/users/me", ada.Access, fmt.Sprintf(`{"private":false,"nickname":%q}`, bob.Nickname))
+	apptest.AssertError(t, res, http.StatusConflict, "DUPLICATE_RESOURCE")
+	if p := e.profile(t, ada.ID); !p.Private || p.FollowerCount != 2 {
+		t.Errorf("after a refused change: %+v", p)
+	}
+}
+
+// A follow and a block of the same two accounts at once: whatever the
+// order, no follow survives the block.
+func TestFollowRacingBlock(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ada, bob := e.user(t), e.user(t)
+	ctx := context.Background()
+	for i := range 40 {
+		var wg sync.WaitGroup
+		follow := func(who apptest.Account, target int) {
+			res := e.do(t, "PUT", fmt.Sprintf("/users/%d/follow", target), who.Access, "")
+			if res.Status != http.StatusOK && res.Status != http.StatusForbidden {
+				t.Errorf("follow: %d %s", res.Status, res.Body)
+			}
+		}
+		wg.Go(func() { follow(bob, ada.ID) })
+		wg.Go(func() { follow(ada, bob.ID) })
+		wg.Go(func() {
+			apptest.AssertStatus(t, e.do(t, "PUT", fmt.Sprintf("/users/%d/block", bob.ID), ada.Access, ""), http.StatusNoContent)
+		})
+		wg.Wait()
+		n, err := e.DB.Ent.Follow.Query().Count(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != 0 {
+			t.Fatalf("round %d: %d follows survived the block", i, n)
+		}
+		apptest.AssertStatus(t, e.do(t, "DELETE", fmt.Sprintf("/users/%d/block", bob.ID), ada.Access, ""), http.StatusNoContent)
+	}
+}
+
+func TestBlocksList(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ada, bob := e.user(t), e.user(t)
+	blocked := []apptest.Account{e.user(t), e.user(t), e.user(t)}
+	for _, b := range blocked {
+		apptest.AssertStatus(t, e.do(t, "PUT", fmt.Sprintf("/users/%d/block", b.ID), ada.Access, ""), http.StatusNoContent)
+	}
+	// bob blocked ada: that is bob's list, not ada's.
+	apptest.AssertStatus(t, e.do(t, "PUT", fmt.Sprintf("/users/%d/block", ada.ID), bob.Access, ""), http.StatusNoContent)
+	var walked []int
+	path := "/users/me/blocks?size=2"
+	for {
+		p := e.people(t, path, ada.Access)
+		for _, it := range p.Items {
+			walked = append(walked, it.ID)
+		}
+		if p.NextCursor == nil {
+			break
+		}
+		path = "/users/me/blocks?size=2&cursor=" + *p.NextCursor
+	}
+	want := []int{blocked[2].ID, blocked[1].ID, blocked[0].ID} // newest first
+	if fmt.Sprint(walked) != fmt.Sprint(want) {
+		t.Errorf("blocks %v, want %v", walked, want)
+	}
+	if p := e.people(t, "/users/me/blocks", bob.Access); len(p.Items) != 1 || p.Items[0].ID != ada.ID {
+		t.Errorf("bob's blocks: %+v", p)
+	}
+	apptest.AssertStatus(t, e.do(t, "DELETE", fmt.Sprintf("/users/%d/block", blocked[1].ID), ada.Access, ""), http.StatusNoContent)
+	if p := e.people(t, "/users/me/blocks", ada.Access); len(p.Items) != 2 {
+		t.Errorf("after unblocking: %+v", p)
+	}
+	apptest.AssertError(t, e.do(t, "GET", "/users/me/blocks", "", ""), http.StatusUnauthorized, "UNAUTHORIZED")
+	apptest.AssertError(t, e.do(t, "GET", "/users/me/blocks?cursor=garbage", ada.Access, ""), http.StatusBadRequest, "VALIDATION_FAILED")
+}

@@ -10,6 +10,7 @@ import (
 	"go.uber.org/fx"
 
 	"github.com/reelview/reelview/app/apperr"
+	"github.com/reelview/reelview/app/database"
 	"github.com/reelview/reelview/app/server"
 	"github.com/reelview/reelview/app/textin"
 	"github.com/reelview/reelview/ent"
@@ -27,10 +28,14 @@ type Service struct {
 	follows Follows
 }
 
-// Follows counts a user's followers and the accounts they follow. The
-// social module implements it; without it, profiles show zero.
+// Follows counts a user's followers and the accounts they follow, and
+// approves pending follow requests. The social module implements it;
+// without it, profiles show zero.
 type Follows interface {
 	Counts(ctx context.Context, userID int) (followers, following int, err error)
+	// ApprovePending approves every pending request to follow userID,
+	// inside tx.
+	ApprovePending(ctx context.Context, tx *ent.Tx, userID int) error
 }
 
 // Params are the dependencies of the service; Follows is optional.
@@ -76,21 +81,39 @@ type Patch struct {
 	Private     *bool
 }
 
-// UpdateMe changes the caller's profile. Errors: VALIDATION_FAILED,
-// auth.ErrNicknameTaken.
+// UpdateMe changes the caller's profile. Making the account public
+// approves its pending follow requests in the same transaction. Errors:
+// VALIDATION_FAILED, auth.ErrNicknameTaken.
 func (s *Service) UpdateMe(ctx context.Context, id int, p Patch) (auth.User, error) {
-	upd := s.db.User.UpdateOneID(id)
+	var u *ent.User
+	err := database.WithTx(ctx, s.db, func(tx *ent.Tx) (err error) {
+		if u, err = s.updateMe(ctx, tx, id, p); err != nil {
+			return err
+		}
+		if p.Private != nil && !*p.Private && s.follows != nil {
+			return s.follows.ApprovePending(ctx, tx, id)
+		}
+		return nil
+	})
+	if err != nil {
+		return auth.User{}, err
+	}
+	return auth.UserFromEnt(u), nil
+}
+
+func (s *Service) updateMe(ctx context.Context, tx *ent.Tx, id int, p Patch) (*ent.User, error) {
+	upd := tx.User.UpdateOneID(id)
 	if p.Nickname != nil {
 		nick, err := auth.ValidateNickname("nickname", *p.Nickname)
 		if err != nil {
-			return auth.User{}, err
+			return nil, err
 		}
-		taken, err := s.db.User.Query().Where(user.NicknameKey(textin.Fold(nick)), user.IDNEQ(id)).Exist(ctx)
+		taken, err := tx.User.Query().Where(user.NicknameKey(textin.Fold(nick)), user.IDNEQ(id)).Exist(ctx)
 		if err != nil {
-			return auth.User{}, fmt.Errorf("users: update: %w", err)
+			return nil, fmt.Errorf("users: update: %w", err)
 		}
 		if taken {
-			return auth.User{}, auth.ErrNicknameTaken
+			return nil, auth.ErrNicknameTaken
 		}
 		upd.SetNickname(nick)
 	}
@@ -99,7 +122,7 @@ func (s *Service) UpdateMe(ctx context.Context, id int, p Patch) (auth.User, err
 	}
 	if p.AvatarURL != nil {
 		if err := validateAvatar(*p.AvatarURL); err != nil {
-			return auth.User{}, err
+			return nil, err
 		}
 		upd.SetAvatarURL(*p.AvatarURL)
 	}
@@ -112,13 +135,13 @@ func (s *Service) UpdateMe(ctx context.Context, id int, p Patch) (auth.User, err
 	u, err := upd.Save(ctx)
 	switch {
 	case ent.IsNotFound(err):
-		return auth.User{}, ErrNotFound
+		return nil, ErrNotFound
 	case ent.IsConstraintError(err):
-		return auth.User{}, auth.ErrNicknameTaken
+		return nil, auth.ErrNicknameTaken
 	case err != nil:
-		return auth.User{}, fmt.Errorf("users: update: %w", err)
+		return nil, fmt.Errorf("users: update: %w", err)
 	}
-	return auth.UserFromEnt(u), nil
+	return u, nil
 }
 
 // validateAvatar accepts an https URL (never fetched by the server) or "" to

@@ -53,7 +53,8 @@ Commands:
                            migration file
   seed                     insert the demo data (skipped when contents exist)
   seed --synthetic         insert a large generated data set into PostgreSQL for
-                           load tests (--contents, --users, --reviews, --likes)
+                           load tests (--contents, --users, --reviews, --likes,
+                           --follows)
   openapi [--out DIR]      print the OpenAPI document (JSON), or write
                            DIR/openapi.json and DIR/openapi.yaml
   healthcheck              exit 0 when GET /health of the server at HTTP_ADDR
@@ -265,6 +266,7 @@ func seedCmd(cfg config.Config, args []string) error {
 	fs.IntVar(&v.Users, "users", v.Users, "synthetic users")
 	fs.IntVar(&v.Reviews, "reviews", v.Reviews, "synthetic reviews (at most 5 per user)")
 	fs.IntVar(&v.Likes, "likes", v.Likes, "synthetic likes (at most 10 per user)")
+	fs.IntVar(&v.Follows, "follows", v.Follows, fmt.Sprintf("synthetic follows (%d per follower)", seed.FollowsEach))
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

@@ -12,13 +12,21 @@ import (
 // Volumes are the sizes of a synthetic data set.
 type Volumes struct {
 	Contents, Users, Reviews, Likes int
+	// Follows are approved follows, FollowsEach per follower: the first
+	// Follows / FollowsEach users each follow FollowsEach others, spread
+	// over all users (the feed's load test signs in as them).
+	Follows int
 }
 
+// FollowsEach is how many people each synthetic follower follows.
+const FollowsEach = 1000
+
 // DefaultVolumes is the data set of the load tests.
-var DefaultVolumes = Volumes{Contents: 100_000, Users: 200_000, Reviews: 1_000_000, Likes: 2_000_000}
+var DefaultVolumes = Volumes{Contents: 100_000, Users: 200_000, Reviews: 1_000_000, Likes: 2_000_000, Follows: 100_000}
 
 // Synthetic inserts a large generated data set into PostgreSQL for
-// benchmarks: contents, users (who cannot sign in), reviews and likes, in
+// benchmarks: contents, users (who cannot sign in), reviews, likes and
+// follows, in
 // server-side batches of 100,000 rows with a progress line per batch, then
 // sets every aggregate and counter from the rows. Rows are derived from
 // their number, so the data is the same on every run; it is added to what
@@ -29,6 +37,9 @@ func Synthetic(ctx context.Context, db *sql.DB, postgres bool, v Volumes, progre
 	}
 	if v.Reviews > v.Users*5 || v.Likes > v.Users*10 || v.Contents < 10_000 && v.Reviews > 0 {
 		return errors.New("seed: want reviews ≤ 5 × users, likes ≤ 10 × users and at least 10,000 contents")
+	}
+	if v.Follows > 0 && (v.Users <= FollowsEach || v.Follows > v.Users*FollowsEach) {
+		return fmt.Errorf("seed: follows want more than %d users and at most %d × users", FollowsEach, FollowsEach)
 	}
 	// One connection without the statement timeout requests run under:
 	// batches of 100,000 rows take longer.
@@ -101,6 +112,14 @@ func Synthetic(ctx context.Context, db *sql.DB, postgres bool, v Volumes, progre
 		INSERT INTO review_likes (user_id, review_id, created_at)
 		SELECT $3::bigint + i % $5, $4::bigint + ((i % $5) * 13 + (i / $5) * 100003) % $6, now()
 		FROM generate_series($1::int, $2::int) i`, firstUser, firstReview, v.Users, max(v.Reviews, 1)); err != nil {
+		return err
+	}
+	// Follow i: follower i div F follows the users k·(U div F) + 1 after
+	// itself (k = i mod F), distinct and never itself.
+	if err := step("follows", v.Follows, `
+		INSERT INTO follows (follower_id, followee_id, status, created_at)
+		SELECT $3::bigint + i / $5, $3::bigint + (i / $5 + 1 + (i % $5) * ($4 / $5)) % $4, 'ACTIVE', now()
+		FROM generate_series($1::int, $2::int) i`, firstUser, v.Users, FollowsEach); err != nil {
 		return err
 	}
 	fmt.Fprintln(progress, "counters and aggregates…")

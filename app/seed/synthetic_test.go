@@ -22,27 +22,32 @@ func TestSyntheticOnPostgres(t *testing.T) {
 		return
 	}
 	var out bytes.Buffer
-	v := seed.Volumes{Contents: 10_000, Users: 2_000, Reviews: 8_000, Likes: 15_000}
+	v := seed.Volumes{Contents: 10_000, Users: 2_000, Reviews: 8_000, Likes: 15_000, Follows: 3_000}
 	if err := seed.Synthetic(ctx, a.DB.SQL, true, v, &out); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"contents", "users", "reviews", "likes", "100%", "done in"} {
+	for _, want := range []string{"contents", "users", "reviews", "likes", "follows", "100%", "done in"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("progress lacks %q:\n%s", want, out.String())
 		}
 	}
 	counts := map[string]int{}
-	for _, table := range []string{"contents", "users", "reviews", "review_likes"} {
+	for _, table := range []string{"contents", "users", "reviews", "review_likes", "follows"} {
 		var n int
 		if err := a.DB.SQL.QueryRow(`SELECT count(*) FROM ` + table).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		counts[table] = n
 	}
-	if counts["contents"] != v.Contents || counts["users"] != v.Users || counts["reviews"] != v.Reviews || counts["review_likes"] != v.Likes {
+	if counts["contents"] != v.Contents || counts["users"] != v.Users || counts["reviews"] != v.Reviews || counts["review_likes"] != v.Likes ||
+		counts["follows"] != v.Follows {
 		t.Fatalf("counts %v", counts)
 	}
 	var mismatched int
+	if err := a.DB.SQL.QueryRow(`SELECT count(*) FROM (SELECT follower_id FROM follows GROUP BY follower_id
+		HAVING count(*) <> $1 OR bool_or(follower_id = followee_id)) x`, seed.FollowsEach).Scan(&mismatched); err != nil || mismatched != 0 {
+		t.Fatalf("%d followers without exactly %d follows of others (%v)", mismatched, seed.FollowsEach, err)
+	}
 	if err := a.DB.SQL.QueryRow(`SELECT count(*) FROM contents c WHERE c.rating_count <>
 		(SELECT count(*) FROM reviews r WHERE r.content_id = c.id)`).Scan(&mismatched); err != nil || mismatched != 0 {
 		t.Fatalf("%d contents with a wrong rating_count (%v)", mismatched, err)

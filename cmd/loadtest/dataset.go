@@ -15,23 +15,24 @@ import (
 // content with Hot reviews, deep enough for S4's 1,000-pages-deep cursor.
 type dataset struct {
 	Contents, Users, Reviews, Likes, Hot int
+	Follows                              int // 1,000 per follower; S8's callers copy them
 }
 
 var (
-	fullDataset  = dataset{Contents: 100_000, Users: 200_000, Reviews: 1_000_000, Likes: 2_000_000, Hot: 21_000}
-	quickDataset = dataset{Contents: 10_000, Users: 25_000, Reviews: 20_000, Likes: 20_000, Hot: 21_000}
+	fullDataset  = dataset{Contents: 100_000, Users: 200_000, Reviews: 1_000_000, Likes: 2_000_000, Hot: 21_000, Follows: 100_000}
+	quickDataset = dataset{Contents: 10_000, Users: 25_000, Reviews: 20_000, Likes: 20_000, Hot: 21_000, Follows: 16_000}
 )
 
 func (d dataset) String() string {
-	return fmt.Sprintf("%d contents, %d users, %d reviews (+%d on one hot content), %d likes",
-		d.Contents, d.Users, d.Reviews, d.Hot, d.Likes)
+	return fmt.Sprintf("%d contents, %d users, %d reviews (+%d on one hot content), %d likes, %d follows",
+		d.Contents, d.Users, d.Reviews, d.Hot, d.Likes, d.Follows)
 }
 
 // marker is stored as the database's comment once the data set is complete;
 // a database with the same marker is reused.
 func (d dataset) marker() string {
-	return fmt.Sprintf("reelview-bench contents=%d users=%d reviews=%d likes=%d hot=%d",
-		d.Contents, d.Users, d.Reviews, d.Likes, d.Hot)
+	return fmt.Sprintf("reelview-bench contents=%d users=%d reviews=%d likes=%d hot=%d follows=%d",
+		d.Contents, d.Users, d.Reviews, d.Likes, d.Hot, d.Follows)
 }
 
 // dbURL is the URL of database name on the server of base.
@@ -84,7 +85,7 @@ func prepareDatabase(ctx context.Context, o options, bin, name string, d dataset
 	}
 	if err := runApp(ctx, bin, target, "seed", "--synthetic",
 		"--contents", strconv.Itoa(d.Contents), "--users", strconv.Itoa(d.Users),
-		"--reviews", strconv.Itoa(d.Reviews), "--likes", strconv.Itoa(d.Likes)); err != nil {
+		"--reviews", strconv.Itoa(d.Reviews), "--likes", strconv.Itoa(d.Likes), "--follows", strconv.Itoa(d.Follows)); err != nil {
 		return "", err
 	}
 	if err := addHotContent(ctx, target, d.Hot); err != nil {

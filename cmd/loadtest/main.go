@@ -3,7 +3,7 @@
 // It builds the server, prepares a seeded PostgreSQL database (reused when it
 // already holds the wanted data set), starts `reelview serve` as a separate
 // process in production mode against that database and Redis, and drives the
-// scenarios S1–S7 with vegeta at a fixed concurrency for a fixed time each.
+// scenarios S1–S8 with vegeta at a fixed concurrency for a fixed time each.
 // In the same run it measures the baselines: B1–B3 in a helper process (this
 // binary, `loadtest baseline`) through the same client, and the raw bcrypt
 // throughput in this process. It writes a Markdown table, a JSON file and a

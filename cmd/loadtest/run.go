@@ -273,7 +273,7 @@ func (f *fixture) readScenarios(srv *process) []scenario {
 	}
 }
 
-// scenarios are the baselines and S1–S7 in the order they run; B7 and S7
+// scenarios are the baselines and S1–S8 in the order they run; B7 and S7
 // (bcrypt) run last, one after the other.
 func (f *fixture) scenarios(srv, helper *process) []scenario {
 	users := uint64(len(f.users))
@@ -304,6 +304,7 @@ func (f *fixture) scenarios(srv, helper *process) []scenario {
 				return nil
 			}},
 		scenario{ID: "S6", Name: "mixed writes: review, like, comment", Baseline: "B2", proc: srv, target: f.writes()},
+		f.feedScenario(srv),
 		scenario{ID: "B7", Name: fmt.Sprintf("raw bcrypt compare, cost %d", cost),
 			call: func() error { return bcrypt.CompareHashAndPassword(hash, []byte("bench-password")) }},
 		scenario{ID: "S7", Name: "POST /auth/login", Baseline: "B7", proc: srv,
@@ -410,6 +411,9 @@ func runMain(ctx context.Context, o options) error {
 		return err
 	}
 	if err := f.walkCursor(1000); err != nil {
+		return err
+	}
+	if err := f.followForFeed(ctx, dbURL); err != nil {
 		return err
 	}
 	bodyFile := filepath.Join(dir, "s1.json")

@@ -46,8 +46,8 @@ func BenchmarkFeed(b *testing.B) {
 	start := time.Now()
 	exec(`INSERT INTO contents (created_at, updated_at, type, title, rating_histogram)
 		SELECT now(), now(), 'movie', 'Bench ' || g, '[0,0,0,0,0,0,0,0,0,0]'::jsonb FROM generate_series(1, $1) g`, contentsN)
-	exec(`INSERT INTO users (created_at, updated_at, email, nickname)
-		SELECT now(), now(), 'bench' || g || '@example.com', 'bench' || g FROM generate_series(1, $1) g`, followees)
+	exec(`INSERT INTO users (created_at, updated_at, email, nickname, nickname_key)
+		SELECT now(), now(), 'bench' || g || '@example.com', 'bench' || g, 'bench' || g FROM generate_series(1, $1) g`, followees)
 	exec(`INSERT INTO follows (follower_id, followee_id, status, created_at)
 		SELECT $1, id, 'ACTIVE', now() FROM users WHERE email LIKE 'bench%'`, me.ID)
 	exec(`WITH u AS (SELECT id, row_number() OVER (ORDER BY id) AS n FROM users WHERE email LIKE 'bench%'),

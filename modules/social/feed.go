@@ -12,18 +12,13 @@ import (
 	"github.com/reelview/reelview/modules/reviews"
 )
 
-// Feed event kinds.
+// Feed event kinds. The set is open: clients show the kinds they know and
+// skip the others, so a new kind (e.g. list updates) is not a breaking
+// change.
 const (
 	KindReview = "REVIEW" // a review with text
 	KindRating = "RATING" // a rating without text
 	KindLike   = "LIKE"   // a like of a review
-)
-
-// Event sources, which order events of the same instant (and go into the
-// cursor): "r" reviews, "l" likes.
-const (
-	srcReview = "r"
-	srcLike   = "l"
 )
 
 // Actor is who did what a feed item tells.
@@ -33,13 +28,15 @@ type Actor struct {
 	AvatarURL string `json:"avatar_url" example:"https://cdn.example.com/ada.png"`
 }
 
-// FeedItem is one event of the feed: someone the caller follows reviewed
-// or rated a content, or liked a review.
+// FeedItem is one event of the feed: someone the caller follows did
+// something. Kind says what; the object it is about is in the field of its
+// kind (review for REVIEW, RATING and LIKE), so a new kind adds a field
+// and leaves the others as they are.
 type FeedItem struct {
-	Kind      string         `json:"kind" enum:"REVIEW,RATING,LIKE" example:"REVIEW" doc:"REVIEW: a review with text; RATING: a rating without text; LIKE: the actor liked the review."`
-	CreatedAt time.Time      `json:"created_at" example:"2026-11-25T12:00:00Z"`
-	Actor     Actor          `json:"actor"`
-	Review    reviews.Review `json:"review"`
+	Kind      string          `json:"kind" example:"REVIEW" doc:"What happened; an open set that grows, clients skip kinds they do not know. REVIEW: the actor reviewed a title (review); RATING: the actor rated a title without text (review); LIKE: the actor liked a review (review)."`
+	CreatedAt time.Time       `json:"created_at" example:"2026-11-25T12:00:00Z"`
+	Actor     Actor           `json:"actor"`
+	Review    *reviews.Review `json:"review,omitempty" doc:"The review of a REVIEW, RATING or LIKE event."`
 }
 
 // Feed is a keyset page of the feed.
@@ -48,10 +45,29 @@ type Feed struct {
 	NextCursor *string    `json:"next_cursor" example:"eyJ0IjoiMjAyNi0xMS0yNVQxMjowMDowMFoiLCJrIjoiciIsImkiOjd9" doc:"The cursor of the next page, null on the last."`
 }
 
-// feedKey is one event of a page before it is loaded.
-type feedKey struct {
-	src string
-	id  int
+// feedSource is one table of feed events: rows by an actor (user_id) with
+// an index on (user_id, created_at, id), which the feed reads per followee
+// with an index-only range scan. Src names the source in the cursor and
+// orders events of the same instant. A new event kind adds a source here
+// and its case in loadFeed.
+type feedSource struct {
+	src, table string
+}
+
+// Event sources, in the cursor: "r" reviews, "l" likes.
+const (
+	srcReview = "r"
+	srcLike   = "l"
+)
+
+var feedSources = []feedSource{{srcReview, "reviews"}, {srcLike, "review_likes"}}
+
+func feedSrcs() []string {
+	s := make([]string, len(feedSources))
+	for i, f := range feedSources {
+		s[i] = f.src
+	}
+	return s
 }
 
 // sourceBound is the keyset condition of one event source given the
@@ -77,47 +93,38 @@ func sourceBound(src, alias string, c *cursor, since time.Time, args *[]any) str
 	return fmt.Sprintf("%[1]s.created_at <= %[2]s AND (%[1]s.created_at < %[2]s OR %[1]s.id < $%[3]d)", alias, t, len(*args))
 }
 
-// feedSQL selects the keys of one feed page: the newest reviews of the
-// people the caller follows ($1) and their likes of reviews, newest
-// first. Each source is read per followee with an index range scan of
-// (user_id, created_at, id), limited to the page size: on PostgreSQL by a
-// LATERAL join, so the cost is (followees × page size), not the followees'
-// whole history. A non-zero since bounds both sources from below, which
-// turns each range scan into a few index entries (see Feed). SQLite has no
-// LATERAL: it reads the same through user_id IN (…), which is correct and
-// fine for the embedded mode.
+// feedSQL selects the keys of the newest events after cursor c of the
+// people the caller ($1) follows: approved follows of live accounts, no
+// one blocked either way. It reads keys only: each source per followee
+// with an index-only range scan of (user_id, created_at, id) limited to
+// limit rows — on PostgreSQL by a LATERAL join, so the cost is (followees ×
+// sources) index probes, not the followees' whole history — and merges
+// them. Whether an event may be shown (hidden or deleted reviews, deleted
+// titles, likes of a blocked person's review) is checked afterwards on the
+// few keys of the page (loadFeed), not on every candidate. A non-zero
+// since bounds the scans from below, which leaves a few index entries per
+// followee (see feedCandidates). SQLite has no LATERAL: it reads the same
+// through user_id IN (…), which is correct and fine for the embedded mode.
 func feedSQL(postgres bool, c *cursor, since time.Time, limit int) (string, []any) {
 	args := []any{0}
-	rBound := sourceBound(srcReview, "r", c, since, &args)
-	lBound := sourceBound(srcLike, "l", c, since, &args)
-	args = append(args, limit)
-	lim := fmt.Sprintf("$%d", len(args))
-	visible := `r.deleted_at IS NULL AND r.hidden = FALSE
-		AND EXISTS (SELECT 1 FROM contents ct WHERE ct.id = r.content_id AND ct.deleted_at IS NULL)`
-	reviewsOf := `SELECT 'r' AS src, r.id, r.created_at FROM reviews r
-		WHERE r.user_id %s AND ` + rBound + ` AND ` + visible + `
-		ORDER BY r.created_at DESC, r.id DESC LIMIT ` + lim
-	likesOf := `SELECT 'l' AS src, l.id, l.created_at FROM review_likes l JOIN reviews r ON r.id = l.review_id
-		WHERE l.user_id %s AND ` + lBound + ` AND ` + visible + `
-		AND r.user_id NOT IN (SELECT uid FROM hide)
-		ORDER BY l.created_at DESC, l.id DESC LIMIT ` + lim
-	var events string
-	if postgres {
-		events = fmt.Sprintf(`SELECT x.* FROM f CROSS JOIN LATERAL (%s) x
-			UNION ALL SELECT y.* FROM f CROSS JOIN LATERAL (%s) y`,
-			fmt.Sprintf(reviewsOf, "= f.uid"), fmt.Sprintf(likesOf, "= f.uid"))
-	} else {
-		in := "IN (SELECT uid FROM f)"
-		events = fmt.Sprintf(`SELECT * FROM (%s) UNION ALL SELECT * FROM (%s)`,
-			fmt.Sprintf(reviewsOf, in), fmt.Sprintf(likesOf, in))
+	var parts []string
+	for _, s := range feedSources {
+		bound := sourceBound(s.src, "e", c, since, &args)
+		args = append(args, limit)
+		of := `SELECT '` + s.src + `' AS src, e.id, e.created_at FROM ` + s.table + ` e WHERE e.user_id %s AND ` + bound +
+			fmt.Sprintf(` ORDER BY e.created_at DESC, e.id DESC LIMIT $%d`, len(args))
+		if postgres {
+			parts = append(parts, `SELECT x.* FROM f CROSS JOIN LATERAL (`+fmt.Sprintf(of, "= f.uid")+`) x`)
+		} else {
+			parts = append(parts, `SELECT * FROM (`+fmt.Sprintf(of, "IN (SELECT uid FROM f)")+`)`)
+		}
 	}
-	q := `WITH hide AS (SELECT blocked_id AS uid FROM blocks WHERE blocker_id = $1
-			UNION SELECT blocker_id FROM blocks WHERE blocked_id = $1),
-		f AS (SELECT fo.followee_id AS uid FROM follows fo JOIN users u ON u.id = fo.followee_id
+	q := `WITH f AS (SELECT fo.followee_id AS uid FROM follows fo JOIN users u ON u.id = fo.followee_id
 			WHERE fo.follower_id = $1 AND fo.status = 'ACTIVE' AND u.deleted_at IS NULL
-			AND fo.followee_id NOT IN (SELECT uid FROM hide))
-		SELECT e.src, e.id FROM (` + events + `) e
-		ORDER BY e.created_at DESC, e.src DESC, e.id DESC LIMIT ` + lim
+			AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = $1 AND b.blocked_id = fo.followee_id
+				OR b.blocker_id = fo.followee_id AND b.blocked_id = $1))
+		SELECT ev.src, ev.id, ev.created_at FROM (` + strings.Join(parts, " UNION ALL ") + `) ev
+		ORDER BY ev.created_at DESC, ev.src DESC, ev.id DESC LIMIT ` + fmt.Sprintf("$%d", len(args))
 	if !postgres {
 		q = strings.ReplaceAll(q, "TRUE", "1")
 	}
@@ -129,48 +136,42 @@ func feedSQL(postgres bool, c *cursor, since time.Time, limit int) (string, []an
 // deleted reviews, reviews of deleted contents and anything by or about
 // someone blocked either way are left out.
 func (s *Service) Feed(ctx context.Context, me int, raw string, size int) (Feed, error) {
-	c, err := decodeCursor(raw, srcReview, srcLike)
+	c, err := decodeCursor(raw, feedSrcs()...)
 	if err != nil {
 		return Feed{}, err
 	}
-	// Recent windows first: when a window before the cursor (or now) holds
-	// a full page, that page is the true one, and each followee's range
-	// scan reads a few entries instead of a page. Otherwise widen, and at
-	// last read without a window.
-	ref := time.Now().UTC()
-	if c != nil {
-		ref = c.Time
-	}
-	var keys []feedKey
-	for _, w := range feedWindows(s.postgres) {
-		since := time.Time{}
-		if w > 0 {
-			since = ref.Add(-w)
-		}
-		if keys, err = s.feedKeys(ctx, me, c, since, size+1); err != nil {
+	// Candidates come in batches a little larger than the page, as a few
+	// may not be shown; the next batch starts after the last candidate.
+	batch := size + 1 + size/4
+	var items []feedEntry
+	for after := c; len(items) <= size; {
+		keys, err := s.feedCandidates(ctx, me, after, batch)
+		if err != nil {
 			return Feed{}, err
 		}
-		if len(keys) > size {
+		page, err := s.loadFeed(ctx, me, keys)
+		if err != nil {
+			return Feed{}, err
+		}
+		items = append(items, page...)
+		if len(keys) < batch {
+			break // no more events
+		}
+		after = &keys[len(keys)-1]
+	}
+	f := Feed{Items: make([]FeedItem, 0, min(len(items), size))}
+	for i, it := range items {
+		if i == size {
+			f.NextCursor = items[i-1].key.encode()
 			break
 		}
-	}
-	more := len(keys) > size
-	if more {
-		keys = keys[:size]
-	}
-	items, last, err := s.loadFeed(ctx, me, keys)
-	if err != nil {
-		return Feed{}, err
-	}
-	f := Feed{Items: items}
-	if more && last.ID != 0 {
-		f.NextCursor = last.encode()
+		f.Items = append(f.Items, it.FeedItem)
 	}
 	return f, nil
 }
 
-// feedWindows are the windows Feed tries, the last one (0) unbounded. On
-// SQLite, without LATERAL, a window saves nothing.
+// feedWindows are the windows feedCandidates tries, the last one (0)
+// unbounded. On SQLite, without LATERAL, a window saves nothing.
 func feedWindows(postgres bool) []time.Duration {
 	if !postgres {
 		return []time.Duration{0}
@@ -178,8 +179,32 @@ func feedWindows(postgres bool) []time.Duration {
 	return []time.Duration{6 * time.Hour, 7 * 24 * time.Hour, 0}
 }
 
-// feedKeys reads the keys of one feed page.
-func (s *Service) feedKeys(ctx context.Context, me int, c *cursor, since time.Time, limit int) ([]feedKey, error) {
+// feedCandidates reads the keys of the next limit events after c. Recent
+// windows first: when the window before the cursor (or now) holds limit
+// events, they are the true ones, and each followee's range scan reads a
+// few index entries instead of limit. Otherwise widen, and at last read
+// without a window.
+func (s *Service) feedCandidates(ctx context.Context, me int, c *cursor, limit int) ([]cursor, error) {
+	ref := time.Now().UTC()
+	if c != nil {
+		ref = c.Time
+	}
+	var keys []cursor
+	for _, w := range feedWindows(s.postgres) {
+		since := time.Time{}
+		if w > 0 {
+			since = ref.Add(-w)
+		}
+		var err error
+		if keys, err = s.feedKeys(ctx, me, c, since, limit); err != nil || len(keys) == limit {
+			return keys, err
+		}
+	}
+	return keys, nil
+}
+
+// feedKeys runs feedSQL.
+func (s *Service) feedKeys(ctx context.Context, me int, c *cursor, since time.Time, limit int) ([]cursor, error) {
 	q, args := feedSQL(s.postgres, c, since, limit)
 	args[0] = me
 	rows, err := s.sql.QueryContext(ctx, q, args...)
@@ -187,10 +212,14 @@ func (s *Service) feedKeys(ctx context.Context, me int, c *cursor, since time.Ti
 		return nil, fmt.Errorf("social: feed: %w", err)
 	}
 	defer rows.Close()
-	var keys []feedKey
+	var keys []cursor
 	for rows.Next() {
-		var k feedKey
-		if err := rows.Scan(&k.src, &k.id); err != nil {
+		var k cursor
+		var at any
+		if err := rows.Scan(&k.Kind, &k.ID, &at); err != nil {
+			return nil, fmt.Errorf("social: feed: %w", err)
+		}
+		if k.Time, err = timeOf(at); err != nil {
 			return nil, fmt.Errorf("social: feed: %w", err)
 		}
 		keys = append(keys, k)
@@ -201,20 +230,44 @@ func (s *Service) feedKeys(ctx context.Context, me int, c *cursor, since time.Ti
 	return keys, nil
 }
 
-// loadFeed turns a page of keys into feed items, in order, and returns the
-// cursor of the last key.
-func (s *Service) loadFeed(ctx context.Context, me int, keys []feedKey) ([]FeedItem, cursor, error) {
+// timeOf reads a created_at of the feed's union: a time on PostgreSQL, the
+// stored text on SQLite (a union's column has no declared type there).
+func timeOf(v any) (time.Time, error) {
+	switch t := v.(type) {
+	case time.Time:
+		return t.UTC(), nil
+	case string:
+		for _, layout := range []string{"2006-01-02 15:04:05.999999999-07:00", time.RFC3339Nano, "2006-01-02 15:04:05.999999999"} {
+			if p, err := time.Parse(layout, t); err == nil {
+				return p.UTC(), nil
+			}
+		}
+	}
+	return time.Time{}, fmt.Errorf("created_at %v (%T)", v, v)
+}
+
+// feedEntry is a feed item and its key in the feed's order.
+type feedEntry struct {
+	FeedItem
+	key cursor
+}
+
+// loadFeed turns candidate keys into the feed items the caller may see, in
+// order: a review must be visible to the caller (not deleted, of a live
+// title, by no one blocked either way) and not hidden, even from its
+// author (a like of the caller's own hidden review).
+func (s *Service) loadFeed(ctx context.Context, me int, keys []cursor) ([]feedEntry, error) {
 	var reviewIDs, likeIDs []int
 	for _, k := range keys {
-		if k.src == srcReview {
-			reviewIDs = append(reviewIDs, k.id)
+		if k.Kind == srcReview {
+			reviewIDs = append(reviewIDs, k.ID)
 		} else {
-			likeIDs = append(likeIDs, k.id)
+			likeIDs = append(likeIDs, k.ID)
 		}
 	}
 	likes, err := s.db.ReviewLike.Query().Where(reviewlike.IDIn(likeIDs...)).All(ctx)
 	if err != nil {
-		return nil, cursor{}, fmt.Errorf("social: feed likes: %w", err)
+		return nil, fmt.Errorf("social: feed likes: %w", err)
 	}
 	likeByID := make(map[int]*ent.ReviewLike, len(likes))
 	actorIDs := []int{}
@@ -225,7 +278,7 @@ func (s *Service) loadFeed(ctx context.Context, me int, keys []feedKey) ([]FeedI
 	}
 	revs, err := s.reviews.Visible(ctx, reviews.Viewer{ID: me}, reviewIDs)
 	if err != nil {
-		return nil, cursor{}, err
+		return nil, err
 	}
 	for _, r := range revs {
 		if r.Author.ID != nil {
@@ -234,39 +287,37 @@ func (s *Service) loadFeed(ctx context.Context, me int, keys []feedKey) ([]FeedI
 	}
 	actors, err := s.db.User.Query().Where(user.IDIn(actorIDs...)).All(ctx)
 	if err != nil {
-		return nil, cursor{}, fmt.Errorf("social: feed actors: %w", err)
+		return nil, fmt.Errorf("social: feed actors: %w", err)
 	}
 	actorByID := make(map[int]Actor, len(actors))
 	for _, u := range actors {
 		actorByID[u.ID] = Actor{ID: u.ID, Nickname: u.Nickname, AvatarURL: u.AvatarURL}
 	}
-	items := make([]FeedItem, 0, len(keys))
-	var last cursor
+	items := make([]feedEntry, 0, len(keys))
 	for _, k := range keys {
 		var it FeedItem
-		if k.src == srcReview {
-			r, ok := revs[k.id]
-			if !ok || r.Author.ID == nil {
-				continue // gone between the two queries
+		if k.Kind == srcReview {
+			r, ok := revs[k.ID]
+			if !ok || r.Hidden || r.Author.ID == nil {
+				continue
 			}
-			it = FeedItem{Kind: KindReview, CreatedAt: r.CreatedAt, Review: r, Actor: actorByID[*r.Author.ID]}
+			it = FeedItem{Kind: KindReview, CreatedAt: r.CreatedAt, Review: &r, Actor: actorByID[*r.Author.ID]}
 			if strings.TrimSpace(r.Body) == "" {
 				it.Kind = KindRating
 			}
 		} else {
-			l := likeByID[k.id]
+			l := likeByID[k.ID]
 			if l == nil {
-				continue
+				continue // unliked between the two queries
 			}
 			r, ok := revs[l.ReviewID]
 			a, okA := actorByID[l.UserID]
-			if !ok || !okA {
+			if !ok || r.Hidden || !okA {
 				continue
 			}
-			it = FeedItem{Kind: KindLike, CreatedAt: l.CreatedAt.UTC(), Actor: a, Review: r}
+			it = FeedItem{Kind: KindLike, CreatedAt: l.CreatedAt.UTC(), Actor: a, Review: &r}
 		}
-		items = append(items, it)
-		last = cursor{Time: it.CreatedAt, Kind: k.src, ID: k.id}
+		items = append(items, feedEntry{FeedItem: it, key: k})
 	}
-	return items, last, nil
+	return items, nil
 }

@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/reelview/reelview/app/apptest"
 	"github.com/reelview/reelview/ent/content"
@@ -475,4 +477,100 @@ func TestBlocksList(t *testing.T) {
 	}
 	apptest.AssertError(t, e.do(t, "GET", "/users/me/blocks", "", ""), http.StatusUnauthorized, "UNAUTHORIZED")
 	apptest.AssertError(t, e.do(t, "GET", "/users/me/blocks?cursor=garbage", ada.Access, ""), http.StatusBadRequest, "VALIDATION_FAILED")
+}
+
+// feedIDs lists the review ids of a whole feed, walked page by page.
+func (e env) feedIDs(t testing.TB, token string, size int) []int {
+	t.Helper()
+	var ids []int
+	q := fmt.Sprintf("?size=%d", size)
+	for range 100 {
+		p := e.feed(t, token, q)
+		if len(p.Items) == 0 || len(p.Items) > size {
+			t.Fatalf("a page of %d items (size %d)", len(p.Items), size)
+		}
+		for _, it := range p.Items {
+			ids = append(ids, it.Review.ID)
+		}
+		if p.NextCursor == nil {
+			return ids
+		}
+		if len(p.Items) != size {
+			t.Fatalf("a short page of %d items before the last", len(p.Items))
+		}
+		q = fmt.Sprintf("?size=%d&cursor=%s", size, *p.NextCursor)
+	}
+	t.Fatal("the feed does not end")
+	return nil
+}
+
+// TestFeedChangesAtOnce: an unfollow, a block (either way) and a hidden
+// review change the next read of the feed; nothing waits for a job.
+func TestFeedChangesAtOnce(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	me, ada, bob, cy := e.user(t), e.user(t), e.user(t), e.user(t)
+	m := e.content(t, "Feed at once")
+	for _, u := range []apptest.Account{ada, bob, cy} {
+		e.follow(t, me, u.ID)
+	}
+	ra, rb, rc := e.review(t, ada, m, "ada"), e.review(t, bob, m, "bob"), e.review(t, cy, m, "cy")
+	if got := e.feedIDs(t, me.Access, 2); !slices.Equal(got, []int{rc, rb, ra}) {
+		t.Fatalf("feed %v, want %v", got, []int{rc, rb, ra})
+	}
+	apptest.AssertStatus(t, e.do(t, "DELETE", fmt.Sprintf("/users/%d/follow", ada.ID), me.Access, ""), http.StatusNoContent)
+	if got := e.feedIDs(t, me.Access, 2); !slices.Equal(got, []int{rc, rb}) {
+		t.Errorf("after the unfollow: %v", got)
+	}
+	// bob blocks me: his review leaves my feed although I still follow…
+	// the block ended the follow; a follow row left behind (as a block
+	// racing a follow could) must not show him either.
+	apptest.AssertStatus(t, e.do(t, "PUT", fmt.Sprintf("/users/%d/block", me.ID), bob.Access, ""), http.StatusNoContent)
+	if _, err := e.DB.SQL.Exec(`INSERT INTO follows (follower_id, followee_id, status, created_at) VALUES ($1, $2, 'ACTIVE', $3)`,
+		me.ID, bob.ID, time.Now().UTC()); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.feedIDs(t, me.Access, 2); !slices.Equal(got, []int{rc}) {
+		t.Errorf("after bob's block: %v", got)
+	}
+	apptest.AssertStatus(t, e.do(t, "PUT", fmt.Sprintf("/reviews/%d/like", rc), ada.Access, ""), http.StatusNoContent)
+	admin := apptest.SignUpAdmin(t, e.App)
+	apptest.AssertStatus(t, e.do(t, "PATCH", fmt.Sprintf("/admin/reviews/%d/visibility", rc), admin.Access, `{"hidden":true}`), http.StatusOK)
+	if f := e.feed(t, me.Access, ""); len(f.Items) != 0 || f.NextCursor != nil {
+		t.Errorf("after hiding cy's review: %+v", f)
+	}
+	// ada's like of cy's review, now hidden, is not shown either, not even
+	// to cy, who may still read her own hidden review.
+	e.follow(t, cy, ada.ID)
+	if got := e.feedIDs(t, cy.Access, 5); !slices.Equal(got, []int{ra}) { // ada's review, not her like
+		t.Errorf("cy's feed with a like of her hidden review: %v", got)
+	}
+}
+
+// TestFeedSkipsManyHidden: when more events than a page are hidden or
+// deleted in a row, pages are still full and the walk still ends with
+// every visible event once.
+func TestFeedSkipsManyHidden(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	me, ada := e.user(t), e.user(t)
+	admin := apptest.SignUpAdmin(t, e.App)
+	e.follow(t, me, ada.ID)
+	var want []int
+	for i := range 30 {
+		r := e.review(t, ada, e.content(t, fmt.Sprintf("Many hidden %d", i)), "x")
+		switch {
+		case i >= 5 && i < 25 && i%2 == 0:
+			apptest.AssertStatus(t, e.do(t, "PATCH", fmt.Sprintf("/admin/reviews/%d/visibility", r), admin.Access, `{"hidden":true}`), http.StatusOK)
+		case i >= 5 && i < 25:
+			apptest.AssertStatus(t, e.do(t, "DELETE", fmt.Sprintf("/reviews/%d", r), ada.Access, ""), http.StatusNoContent)
+		default:
+			want = append([]int{r}, want...)
+		}
+	}
+	for _, size := range []int{1, 3, 10} {
+		if got := e.feedIDs(t, me.Access, size); !slices.Equal(got, want) {
+			t.Errorf("size %d: %v, want %v", size, got, want)
+		}
+	}
 }

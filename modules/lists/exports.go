@@ -6,8 +6,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"entgo.io/ent/dialect/sql"
-
 	"github.com/reelview/reelview/app/apperr"
 	"github.com/reelview/reelview/ent"
 	"github.com/reelview/reelview/ent/content"
@@ -16,32 +14,22 @@ import (
 	"github.com/reelview/reelview/ent/user"
 )
 
-// UpdatesBy returns the PUBLIC lists of the given users, most recently
-// updated first (updated_at moves with every change of a list's title,
-// description, visibility or items, not with likes), strictly before the
-// position (before, beforeID) when before is not zero, at most limit: the
-// "list updates" of a feed. The caller passes only users the reader may
-// see (approved follows, no blocks either way); lists of deleted or
-// blocked accounts are left out. It reads the (user_id, updated_at, id)
-// index of lists.
-func (s *Service) UpdatesBy(ctx context.Context, userIDs []int, before time.Time, beforeID, limit int) ([]List, error) {
-	if len(userIDs) == 0 || limit <= 0 {
-		return []List{}, nil
+// Public returns, by id, those of the given lists anyone may see in a
+// listing: PUBLIC, not deleted, of a live account (the feed's list
+// events; whether the reader may see the owner at all is the caller's
+// check).
+func (s *Service) Public(ctx context.Context, ids []int) (map[int]List, error) {
+	out := make(map[int]List, len(ids))
+	if len(ids) == 0 {
+		return out, nil
 	}
-	q := s.db.List.Query().Where(list.UserIDIn(userIDs...), list.VisibilityEQ(list.VisibilityPUBLIC),
-		list.HasOwnerWith(user.DeletedAtIsNil(), user.StatusEQ(user.StatusACTIVE)))
-	if !before.IsZero() {
-		q = q.Where(func(sel *sql.Selector) {
-			sel.Where(sql.CompositeLT([]string{sel.C(list.FieldUpdatedAt), sel.C(list.FieldID)}, before.UTC(), beforeID))
-		})
-	}
-	rows, err := q.Order(ent.Desc(list.FieldUpdatedAt), ent.Desc(list.FieldID)).Limit(limit).WithOwner().All(ctx)
+	rows, err := s.db.List.Query().Where(list.IDIn(ids...), list.VisibilityEQ(list.VisibilityPUBLIC),
+		list.HasOwnerWith(user.DeletedAtIsNil(), user.StatusEQ(user.StatusACTIVE))).WithOwner().All(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("lists: updates: %w", err)
+		return nil, fmt.Errorf("lists: public: %w", err)
 	}
-	out := make([]List, len(rows))
-	for i, l := range rows {
-		out[i] = fromEnt(l)
+	for _, l := range rows {
+		out[l.ID] = fromEnt(l)
 	}
 	return out, nil
 }

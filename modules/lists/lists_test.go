@@ -617,16 +617,19 @@ func TestExportsForFeedAndTransfer(t *testing.T) {
 	e.create(t, ada, `{"title":"Hidden","visibility":"PRIVATE"}`)
 	second := e.create(t, bob, `{"title":"Second"}`)
 	e.put(t, ada, first.ID, a, `{"note":"n"}`) // first is now the most recently updated
-	ups, err := e.svc.UpdatesBy(ctx, []int{ada.ID, bob.ID}, time.Time{}, 0, 10)
-	if err != nil {
-		t.Fatal(err)
+	// Public keeps the PUBLIC lists of live accounts (the feed's list events).
+	cy := e.user(t)
+	unlisted := e.create(t, cy, `{"title":"Unlisted","visibility":"UNLISTED"}`)
+	cys := e.create(t, cy, `{"title":"Cy's"}`)
+	ids := []int{first.ID, second.ID, unlisted.ID, cys.ID, 999999}
+	shown, err := e.svc.Public(ctx, ids)
+	if err != nil || len(shown) != 3 || shown[first.ID].Title != "First" || shown[second.ID].ID != second.ID || shown[cys.ID].ID != cys.ID {
+		t.Fatalf("public: %+v %v", shown, err)
 	}
-	if len(ups) != 2 || ups[0].ID != first.ID || ups[1].ID != second.ID {
-		t.Fatalf("updates: %+v", ups)
-	}
-	older, err := e.svc.UpdatesBy(ctx, []int{ada.ID, bob.ID}, ups[0].UpdatedAt, ups[0].ID, 10)
-	if err != nil || len(older) != 1 || older[0].ID != second.ID {
-		t.Errorf("updates before the first: %+v %v", older, err)
+	admin := apptest.SignUpAdmin(t, e.App)
+	apptest.AssertStatus(t, e.do(t, "PATCH", fmt.Sprintf("/admin/users/%d/status", cy.ID), admin.Access, `{"status":"BLOCKED"}`), http.StatusOK)
+	if shown, err := e.svc.Public(ctx, ids); err != nil || len(shown) != 2 || shown[cys.ID].ID != 0 {
+		t.Errorf("public with cy blocked by an admin: %+v %v", shown, err)
 	}
 
 	ex, err := e.svc.Export(ctx, ada.ID)

@@ -9,6 +9,7 @@ import (
 	"github.com/reelview/reelview/ent"
 	"github.com/reelview/reelview/ent/reviewlike"
 	"github.com/reelview/reelview/ent/user"
+	"github.com/reelview/reelview/modules/lists"
 	"github.com/reelview/reelview/modules/reviews"
 )
 
@@ -19,6 +20,7 @@ const (
 	KindReview = "REVIEW" // a review with text
 	KindRating = "RATING" // a rating without text
 	KindLike   = "LIKE"   // a like of a review
+	KindList   = "LIST"   // a public list created or changed
 )
 
 // Actor is who did what a feed item tells.
@@ -33,10 +35,11 @@ type Actor struct {
 // kind (review for REVIEW, RATING and LIKE), so a new kind adds a field
 // and leaves the others as they are.
 type FeedItem struct {
-	Kind      string          `json:"kind" example:"REVIEW" doc:"What happened; an open set that grows, clients skip kinds they do not know. REVIEW: the actor reviewed a title (review); RATING: the actor rated a title without text (review); LIKE: the actor liked a review (review)."`
+	Kind      string          `json:"kind" example:"REVIEW" doc:"What happened; an open set that grows, clients skip kinds they do not know. REVIEW: the actor reviewed a title (review); RATING: the actor rated a title without text (review); LIKE: the actor liked a review (review); LIST: the actor created or changed a public list, shown once at its last change (list)."`
 	CreatedAt time.Time       `json:"created_at" example:"2026-11-25T12:00:00Z"`
 	Actor     Actor           `json:"actor"`
 	Review    *reviews.Review `json:"review,omitempty" doc:"The review of a REVIEW, RATING or LIKE event."`
+	List      *lists.List     `json:"list,omitempty" doc:"The list of a LIST event."`
 }
 
 // Feed is a keyset page of the feed.
@@ -46,21 +49,30 @@ type Feed struct {
 }
 
 // feedSource is one table of feed events: rows by an actor (user_id) with
-// an index on (user_id, created_at, id), which the feed reads per followee
-// with an index-only range scan. Src names the source in the cursor and
-// orders events of the same instant. A new event kind adds a source here
-// and its case in loadFeed.
+// an index on (user_id, at, id), which the feed reads per followee with a
+// range scan (index-only when there is no where). Src names the source in
+// the cursor and orders events of the same instant. A new event kind adds
+// a source here and its case in loadFeed.
 type feedSource struct {
 	src, table string
+	at         string // the event's time column
+	where      string // rows that are events at all, or ""
 }
 
-// Event sources, in the cursor: "r" reviews, "l" likes.
+// Event sources, in the cursor: "r" reviews, "l" likes, "t" lists.
 const (
 	srcReview = "r"
 	srcLike   = "l"
+	srcList   = "t"
 )
 
-var feedSources = []feedSource{{srcReview, "reviews"}, {srcLike, "review_likes"}}
+var feedSources = []feedSource{
+	{src: srcReview, table: "reviews", at: "created_at"},
+	{src: srcLike, table: "review_likes", at: "created_at"},
+	// A list is one event at its last change; the partial index on
+	// (user_id, updated_at, id) of live lists serves it.
+	{src: srcList, table: "lists", at: "updated_at", where: "e.deleted_at IS NULL AND e.visibility = 'PUBLIC'"},
+}
 
 func feedSrcs() []string {
 	s := make([]string, len(feedSources))
@@ -73,10 +85,10 @@ func feedSrcs() []string {
 // sourceBound is the keyset condition of one event source given the
 // cursor (t, k, i) of the order (created_at DESC, source DESC, id DESC):
 // created_at stays an index bound and the tie goes to the source and id.
-func sourceBound(src, alias string, c *cursor, since time.Time, args *[]any) string {
+func sourceBound(src, at string, c *cursor, since time.Time, args *[]any) string {
 	if !since.IsZero() {
 		*args = append(*args, since)
-		return fmt.Sprintf("%s.created_at > $%d AND %s", alias, len(*args), sourceBound(src, alias, c, time.Time{}, args))
+		return fmt.Sprintf("%s > $%d AND %s", at, len(*args), sourceBound(src, at, c, time.Time{}, args))
 	}
 	if c == nil {
 		return "TRUE"
@@ -85,12 +97,12 @@ func sourceBound(src, alias string, c *cursor, since time.Time, args *[]any) str
 	t := fmt.Sprintf("$%d", len(*args))
 	switch {
 	case src < c.Kind:
-		return fmt.Sprintf("%s.created_at <= %s", alias, t)
+		return fmt.Sprintf("%s <= %s", at, t)
 	case src > c.Kind:
-		return fmt.Sprintf("%s.created_at < %s", alias, t)
+		return fmt.Sprintf("%s < %s", at, t)
 	}
 	*args = append(*args, c.ID)
-	return fmt.Sprintf("%[1]s.created_at <= %[2]s AND (%[1]s.created_at < %[2]s OR %[1]s.id < $%[3]d)", alias, t, len(*args))
+	return fmt.Sprintf("%[1]s <= %[2]s AND (%[1]s < %[2]s OR e.id < $%[3]d)", at, t, len(*args))
 }
 
 // feedSQL selects the keys of the newest events after cursor c of the
@@ -109,10 +121,14 @@ func feedSQL(postgres bool, c *cursor, since time.Time, limit int) (string, []an
 	args := []any{0}
 	var parts []string
 	for _, s := range feedSources {
-		bound := sourceBound(s.src, "e", c, since, &args)
+		at := "e." + s.at
+		bound := sourceBound(s.src, at, c, since, &args)
+		if s.where != "" {
+			bound += " AND " + s.where
+		}
 		args = append(args, limit)
-		of := `SELECT '` + s.src + `' AS src, e.id, e.created_at FROM ` + s.table + ` e WHERE e.user_id %s AND ` + bound +
-			fmt.Sprintf(` ORDER BY e.created_at DESC, e.id DESC LIMIT $%d`, len(args))
+		of := `SELECT '` + s.src + `' AS src, e.id, ` + at + ` AS created_at FROM ` + s.table + ` e WHERE e.user_id %s AND ` + bound +
+			fmt.Sprintf(` ORDER BY %[1]s DESC, e.id DESC LIMIT $%[2]d`, at, len(args))
 		if postgres {
 			parts = append(parts, `SELECT x.* FROM f CROSS JOIN LATERAL (`+fmt.Sprintf(of, "= f.uid")+`) x`)
 		} else {
@@ -257,13 +273,20 @@ type feedEntry struct {
 // title, by no one blocked either way) and not hidden, even from its
 // author (a like of the caller's own hidden review).
 func (s *Service) loadFeed(ctx context.Context, me int, keys []cursor) ([]feedEntry, error) {
-	var reviewIDs, likeIDs []int
+	var reviewIDs, likeIDs, listIDs []int
 	for _, k := range keys {
-		if k.Kind == srcReview {
+		switch k.Kind {
+		case srcReview:
 			reviewIDs = append(reviewIDs, k.ID)
-		} else {
+		case srcLike:
 			likeIDs = append(likeIDs, k.ID)
+		case srcList:
+			listIDs = append(listIDs, k.ID)
 		}
+	}
+	shownLists, err := s.lists.Public(ctx, listIDs)
+	if err != nil {
+		return nil, err
 	}
 	likes, err := s.db.ReviewLike.Query().Where(reviewlike.IDIn(likeIDs...)).All(ctx)
 	if err != nil {
@@ -271,6 +294,9 @@ func (s *Service) loadFeed(ctx context.Context, me int, keys []cursor) ([]feedEn
 	}
 	likeByID := make(map[int]*ent.ReviewLike, len(likes))
 	actorIDs := []int{}
+	for _, l := range shownLists {
+		actorIDs = append(actorIDs, l.Owner.ID)
+	}
 	for _, l := range likes {
 		likeByID[l.ID] = l
 		reviewIDs = append(reviewIDs, l.ReviewID)
@@ -296,7 +322,15 @@ func (s *Service) loadFeed(ctx context.Context, me int, keys []cursor) ([]feedEn
 	items := make([]feedEntry, 0, len(keys))
 	for _, k := range keys {
 		var it FeedItem
-		if k.Kind == srcReview {
+		switch k.Kind {
+		case srcList:
+			l, ok := shownLists[k.ID]
+			a, okA := actorByID[l.Owner.ID]
+			if !ok || !okA {
+				continue // made private, deleted or its owner gone between the two queries
+			}
+			it = FeedItem{Kind: KindList, CreatedAt: l.UpdatedAt, Actor: a, List: &l}
+		case srcReview:
 			r, ok := revs[k.ID]
 			if !ok || r.Hidden || r.Author.ID == nil {
 				continue
@@ -305,7 +339,7 @@ func (s *Service) loadFeed(ctx context.Context, me int, keys []cursor) ([]feedEn
 			if strings.TrimSpace(r.Body) == "" {
 				it.Kind = KindRating
 			}
-		} else {
+		default:
 			l := likeByID[k.ID]
 			if l == nil {
 				continue // unliked between the two queries

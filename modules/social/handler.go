@@ -28,7 +28,7 @@ func (h *Handler) Register(api huma.API) {
 	server.Register(g, h.guard.User(api, huma.Operation{
 		OperationID: "get-feed", Method: http.MethodGet, Path: "/feed",
 		Summary:     "My activity feed",
-		Description: "Reviews, ratings and likes of the people the caller follows (approved follows), newest first. Hidden and deleted reviews, reviews of deleted titles and anything by or about an account blocked either way are left out; an unfollow, a block or a hidden review shows on the next read. Each item's `kind` says what happened and which field holds its object; the set of kinds is open (new kinds may be added without a new API version), so clients skip items of a kind they do not know." + cursorDoc,
+		Description: "Reviews, ratings, likes and public-list updates of the people the caller follows (approved follows), newest first; a list is one item at its last change (created, edited, items changed). Hidden and deleted reviews, reviews of deleted titles and anything by or about an account blocked either way are left out; an unfollow, a block or a hidden review shows on the next read. Each item's `kind` says what happened and which field holds its object; the set of kinds is open (new kinds may be added without a new API version), so clients skip items of a kind they do not know." + cursorDoc,
 	}), h.feed)
 	server.Register(g, h.guard.User(api, huma.Operation{
 		OperationID: "list-follow-requests", Method: http.MethodGet, Path: "/users/me/follow-requests",

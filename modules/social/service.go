@@ -14,6 +14,7 @@ import (
 	"github.com/reelview/reelview/ent/follow"
 	"github.com/reelview/reelview/ent/predicate"
 	"github.com/reelview/reelview/ent/user"
+	"github.com/reelview/reelview/modules/lists"
 	"github.com/reelview/reelview/modules/reviews"
 )
 
@@ -23,11 +24,12 @@ type Service struct {
 	sql      *sql.DB
 	postgres bool
 	reviews  *reviews.Service
+	lists    *lists.Service
 }
 
 // NewService returns the social service.
-func NewService(db *database.DB, g *Graph, r *reviews.Service) *Service {
-	return &Service{Graph: g, sql: db.SQL, postgres: db.Postgres(), reviews: r}
+func NewService(db *database.DB, g *Graph, r *reviews.Service, l *lists.Service) *Service {
+	return &Service{Graph: g, sql: db.SQL, postgres: db.Postgres(), reviews: r, lists: l}
 }
 
 // Graph reads the social graph for other modules: who blocked whom

@@ -14,6 +14,7 @@ import (
 	"github.com/reelview/reelview/ent/content"
 	"github.com/reelview/reelview/modules/auth"
 	"github.com/reelview/reelview/modules/contents"
+	"github.com/reelview/reelview/modules/lists"
 	"github.com/reelview/reelview/modules/reviews"
 	"github.com/reelview/reelview/modules/social"
 	"github.com/reelview/reelview/modules/users"
@@ -23,7 +24,7 @@ type env struct{ *apptest.App }
 
 func newEnv(t testing.TB) env {
 	t.Helper()
-	return env{apptest.New(t, auth.Module, users.Module, contents.Module, reviews.Module, social.Module)}
+	return env{apptest.New(t, auth.Module, users.Module, contents.Module, reviews.Module, social.Module, lists.Module)}
 }
 
 func (e env) do(t testing.TB, method, path, token, body string) *apptest.Response {
@@ -299,6 +300,9 @@ type feed struct {
 		Review struct {
 			ID int `json:"id"`
 		} `json:"review"`
+		List struct {
+			ID int `json:"id"`
+		} `json:"list"`
 	} `json:"items"`
 	NextCursor *string `json:"next_cursor"`
 }
@@ -572,5 +576,73 @@ func TestFeedSkipsManyHidden(t *testing.T) {
 		if got := e.feedIDs(t, me.Access, size); !slices.Equal(got, want) {
 			t.Errorf("size %d: %v, want %v", size, got, want)
 		}
+	}
+}
+
+// TestFeedListUpdates: a followee's public list is a LIST event at its last
+// change (once, moving up when it changes); private and unlisted lists,
+// deleted lists and lists made private are not shown, and a block removes
+// them with the rest.
+func TestFeedListUpdates(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	me, ada := e.user(t), e.user(t)
+	e.follow(t, me, ada.ID)
+	m1, m2 := e.content(t, "Listed one"), e.content(t, "Listed two")
+	newList := func(title, visibility string) int {
+		t.Helper()
+		res := e.do(t, "POST", "/lists", ada.Access, fmt.Sprintf(`{"title":%q,"visibility":%q}`, title, visibility))
+		apptest.AssertStatus(t, res, http.StatusCreated)
+		var l struct{ ID int }
+		res.JSON(t, &l)
+		return l.ID
+	}
+	// kinds walks the whole feed: "LIST 7", "REVIEW 3"…
+	kinds := func() []string {
+		t.Helper()
+		var out []string
+		q := "?size=2"
+		for range 50 {
+			f := e.feed(t, me.Access, q)
+			for _, it := range f.Items {
+				id := it.Review.ID
+				if it.Kind == "LIST" {
+					id = it.List.ID
+				}
+				out = append(out, fmt.Sprintf("%s %d", it.Kind, id))
+			}
+			if f.NextCursor == nil {
+				return out
+			}
+			q = "?size=2&cursor=" + *f.NextCursor
+		}
+		t.Fatal("the feed does not end")
+		return nil
+	}
+	public := newList("Heists", "PUBLIC")
+	newList("Secret", "PRIVATE")
+	newList("By link", "UNLISTED")
+	r := e.review(t, ada, m1, "a review after the lists")
+	if got, want := kinds(), []string{fmt.Sprintf("REVIEW %d", r), fmt.Sprintf("LIST %d", public)}; !slices.Equal(got, want) {
+		t.Fatalf("feed %v, want %v", got, want)
+	}
+	// A change moves the list up, still once.
+	apptest.AssertStatus(t, e.do(t, "PUT", fmt.Sprintf("/lists/%d/items/%d", public, m2), ada.Access, `{"note":"new"}`), http.StatusOK)
+	if got, want := kinds(), []string{fmt.Sprintf("LIST %d", public), fmt.Sprintf("REVIEW %d", r)}; !slices.Equal(got, want) {
+		t.Errorf("after an item was added: %v, want %v", got, want)
+	}
+	apptest.AssertStatus(t, e.do(t, "PATCH", fmt.Sprintf("/lists/%d", public), ada.Access, `{"visibility":"PRIVATE"}`), http.StatusOK)
+	if got, want := kinds(), []string{fmt.Sprintf("REVIEW %d", r)}; !slices.Equal(got, want) {
+		t.Errorf("after the list was made private: %v, want %v", got, want)
+	}
+	apptest.AssertStatus(t, e.do(t, "PATCH", fmt.Sprintf("/lists/%d", public), ada.Access, `{"visibility":"PUBLIC"}`), http.StatusOK)
+	other := newList("Another", "PUBLIC")
+	apptest.AssertStatus(t, e.do(t, "DELETE", fmt.Sprintf("/lists/%d", public), ada.Access, ""), http.StatusNoContent)
+	if got, want := kinds(), []string{fmt.Sprintf("LIST %d", other), fmt.Sprintf("REVIEW %d", r)}; !slices.Equal(got, want) {
+		t.Errorf("after a list was deleted: %v, want %v", got, want)
+	}
+	apptest.AssertStatus(t, e.do(t, "PUT", fmt.Sprintf("/users/%d/block", me.ID), ada.Access, ""), http.StatusNoContent)
+	if got := kinds(); len(got) != 0 {
+		t.Errorf("after ada's block: %v", got)
 	}
 }

@@ -3,6 +3,7 @@ package contents
 import (
 	"fmt"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -30,6 +31,9 @@ type listCache struct {
 	ttl        time.Duration
 	pages      *lru.Cache[string, cachedPage]
 	generation atomic.Uint64
+	// mu makes a fill's generation check and store one step against purge,
+	// so a purge can never fall between them.
+	mu sync.Mutex
 }
 
 type cachedPage struct {
@@ -81,7 +85,12 @@ func (c *listCache) get(key string) (listPage, bool) {
 
 // keep stores p unless an invalidation arrived since the reader noted gen.
 func (c *listCache) keep(key string, gen uint64, p listPage) {
-	if c != nil && c.generation.Load() == gen {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.generation.Load() == gen {
 		c.pages.Add(key, cachedPage{listPage: p, expires: time.Now().Add(c.ttl)})
 	}
 }
@@ -98,6 +107,8 @@ func (c *listCache) purge() {
 	if c == nil {
 		return
 	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	c.generation.Add(1)
 	c.pages.Purge()
 }

@@ -106,6 +106,11 @@ type Auth struct {
 	BcryptCost      int           `env:"BCRYPT_COST"` // 12, or 4 with APP_ENV=test
 	AdminEmail      string        `env:"ADMIN_EMAIL"`
 	AdminPassword   string        `env:"ADMIN_PASSWORD"`
+	// SessionCacheTTL is how long a process trusts an access token it found
+	// active in Redis without asking again: the bound on how long a token
+	// ended on another replica still passes when the revocation message is
+	// lost (0 asks Redis on every request).
+	SessionCacheTTL time.Duration `env:"SESSION_CACHE_TTL" envDefault:"2s"`
 }
 
 // RateLimit configures the Redis-backed rate limiter. A Rate is written
@@ -135,6 +140,10 @@ type Contents struct {
 	// bound on staleness when an invalidation message is lost (0 turns the
 	// tier off).
 	LocalCacheTTL time.Duration `env:"CONTENT_CACHE_LOCAL_TTL" envDefault:"2s"`
+	// ListCacheTTL is how long a process serves a list page's public part
+	// (items, total) from memory: the bound on staleness when an
+	// invalidation message is lost (0 turns it off).
+	ListCacheTTL time.Duration `env:"CONTENT_LIST_CACHE_TTL" envDefault:"2s"`
 }
 
 // Jobs configures the River job queue.
@@ -440,6 +449,12 @@ func (c Config) Validate() error {
 	}
 	if c.Contents.LocalCacheTTL < 0 || c.Contents.LocalCacheTTL > time.Minute {
 		bad("CONTENT_CACHE_LOCAL_TTL", "must be between 0s (off) and 1m, got %s", c.Contents.LocalCacheTTL)
+	}
+	if c.Contents.ListCacheTTL < 0 || c.Contents.ListCacheTTL > time.Minute {
+		bad("CONTENT_LIST_CACHE_TTL", "must be between 0s (off) and 1m, got %s", c.Contents.ListCacheTTL)
+	}
+	if c.Auth.SessionCacheTTL < 0 || c.Auth.SessionCacheTTL > 10*time.Second {
+		bad("SESSION_CACHE_TTL", "must be between 0s (off) and 10s, got %s", c.Auth.SessionCacheTTL)
 	}
 	if c.Jobs.Workers < 1 {
 		bad("JOB_WORKERS", "must be at least 1, got %d", c.Jobs.Workers)

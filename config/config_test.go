@@ -28,6 +28,9 @@ func TestDefaults(t *testing.T) {
 		t.Errorf("CONTENT_CACHE_LOCAL_TTL = %s, CONTENT_CACHE_LOCAL_SIZE = %d, RATE_LIMIT_LOCAL_BATCH = %d",
 			c.Contents.LocalCacheTTL, c.Contents.LocalCacheSize, c.RateLimit.LocalBatch)
 	}
+	if c.Contents.ListCacheTTL != 2*time.Second || c.Auth.SessionCacheTTL != 2*time.Second {
+		t.Errorf("CONTENT_LIST_CACHE_TTL = %s, SESSION_CACHE_TTL = %s", c.Contents.ListCacheTTL, c.Auth.SessionCacheTTL)
+	}
 	if tc := config.ForTest(); tc.Auth.BcryptCost != 4 {
 		t.Errorf("APP_ENV=test bcrypt cost = %d, want 4", tc.Auth.BcryptCost)
 	}
@@ -67,14 +70,16 @@ func TestInvalidValuesAreAllReported(t *testing.T) {
 		"RATE_LIMIT_LOCAL_BATCH":   "0",
 		"CONTENT_CACHE_LOCAL_SIZE": "0",
 		"CONTENT_CACHE_LOCAL_TTL":  "1h",
+		"CONTENT_LIST_CACHE_TTL":   "-1s",
+		"SESSION_CACHE_TTL":        "1m",
 	})
 	if err == nil {
 		t.Fatal("want an error")
 	}
 	lines := strings.Split(err.Error(), "\n")
-	want := []string{"BCRYPT_COST:", "CONTENT_CACHE_LOCAL_SIZE:", "CONTENT_CACHE_LOCAL_TTL:", "CORS_ALLOW_ORIGINS:",
+	want := []string{"BCRYPT_COST:", "CONTENT_CACHE_LOCAL_SIZE:", "CONTENT_CACHE_LOCAL_TTL:", "CONTENT_LIST_CACHE_TTL:", "CORS_ALLOW_ORIGINS:",
 		"DATABASE_URL:", "HTTP_ADDR:", "JWT_SECRET:", "LOG_FORMAT:", "LOG_LEVEL:", "RATE_LIMIT_LOCAL_BATCH:",
-		"REDIS_URL:", "TMDB_BASE_URL:", "TRUSTED_PROXIES:"}
+		"REDIS_URL:", "SESSION_CACHE_TTL:", "TMDB_BASE_URL:", "TRUSTED_PROXIES:"}
 	if len(lines) != len(want) {
 		t.Fatalf("got %d lines, want %d (one per bad value):\n%s", len(lines), len(want), err)
 	}

@@ -25,6 +25,7 @@ var Module = fx.Module("auth",
 		NewProviders,
 		server.AsRoutes(NewHandler),
 	),
+	fx.Invoke(listenForRevocations),
 	fx.Invoke(func(lc fx.Lifecycle, s *Service, c config.Auth, p *Providers) {
 		lc.Append(fx.Hook{
 			OnStart: func(ctx context.Context) error { return s.EnsureAdmin(ctx, c) },

@@ -22,17 +22,20 @@ import (
 // token and its metadata; refresh:{user_id}:{session_id}:used remembers the
 // hashes of rotated tokens (reuse detection); sessions:{user_id} indexes the
 // session ids of a user; denied_jti:{jti} deny-lists an access token until it
-// expires. Nothing about a session lives in process memory, so any replica
-// can verify, rotate or end any session.
+// expires. Redis is the truth, so any replica can verify, rotate or end any
+// session; each process only remembers for SESSION_CACHE_TTL which access
+// tokens it found active (activeCache), and every end of a session is
+// published to all of them.
 type Sessions struct {
-	rdb *cache.Redis
-	ttl time.Duration
-	now func() time.Time
+	rdb   *cache.Redis
+	ttl   time.Duration
+	now   func() time.Time
+	cache *activeCache // nil when SESSION_CACHE_TTL is 0
 }
 
 // NewSessions returns the session store.
 func NewSessions(rdb *cache.Redis, c config.Auth) *Sessions {
-	return &Sessions{rdb: rdb, ttl: c.RefreshTokenTTL, now: time.Now}
+	return &Sessions{rdb: rdb, ttl: c.RefreshTokenTTL, now: time.Now, cache: newActiveCache(c.SessionCacheTTL)}
 }
 
 // Meta describes the client of a session.
@@ -123,6 +126,7 @@ end
 if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then
   redis.call('DEL', KEYS[1], KEYS[2])
   redis.call('SREM', KEYS[3], ARGV[7])
+  redis.call('PUBLISH', KEYS[4], ARGV[8])
   return 'reuse'
 end
 return 'invalid'
@@ -144,9 +148,11 @@ func (s *Sessions) Rotate(ctx context.Context, tok string, m Meta) (uid int, sid
 		return 0, "", "", errNoMatch
 	}
 	refresh = newRefreshToken(uid, sid)
-	res, err := rotate.Run(ctx, s.rdb, []string{s.key(uid, sid), s.usedKey(uid, sid), s.indexKey(uid)},
+	ended := sessionRevoked(uid, sid)
+	res, err := rotate.Run(ctx, s.rdb,
+		[]string{s.key(uid, sid), s.usedKey(uid, sid), s.indexKey(uid), s.revocations()},
 		hashToken(tok), hashToken(refresh), s.now().UnixMilli(), s.ttl.Milliseconds(),
-		truncate(m.UserAgent, 256), m.IP, sid).Text()
+		truncate(m.UserAgent, 256), m.IP, sid, ended).Text()
 	if err != nil {
 		return 0, "", "", fmt.Errorf("auth: rotate session: %w", err)
 	}
@@ -154,6 +160,7 @@ func (s *Sessions) Rotate(ctx context.Context, tok string, m Meta) (uid int, sid
 	case "ok":
 		return uid, sid, refresh, nil
 	case "reuse":
+		s.forget(ended)
 		return uid, sid, "", errReuse
 	default:
 		return 0, "", "", errNoMatch
@@ -161,8 +168,24 @@ func (s *Sessions) Rotate(ctx context.Context, tok string, m Meta) (uid int, sid
 }
 
 // Active reports whether the session exists and the access token jti is not
-// deny-listed: one round trip, on every authenticated request.
+// deny-listed: one round trip, unless this process found the token active
+// within SESSION_CACHE_TTL and has heard of no revocation since.
 func (s *Sessions) Active(ctx context.Context, uid int, sid, jti string) (bool, error) {
+	if s.cache == nil {
+		return s.activeInRedis(ctx, uid, sid, jti)
+	}
+	if s.cache.active(uid, sid, jti) {
+		return true, nil
+	}
+	gen := s.cache.generation.Load()
+	ok, err := s.activeInRedis(ctx, uid, sid, jti)
+	if ok {
+		s.cache.keep(gen, uid, sid, jti)
+	}
+	return ok, err
+}
+
+func (s *Sessions) activeInRedis(ctx context.Context, uid int, sid, jti string) (bool, error) {
 	var session, denied *redis.IntCmd
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		session = p.Exists(ctx, s.key(uid, sid))
@@ -181,7 +204,13 @@ func (s *Sessions) Deny(ctx context.Context, jti string, until time.Time) error 
 	if ttl <= 0 {
 		return nil
 	}
-	if err := s.rdb.Set(ctx, s.deniedKey(jti), 1, ttl).Err(); err != nil {
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		p.Set(ctx, s.deniedKey(jti), 1, ttl)
+		s.publish(ctx, p, tokenRevoked(jti))
+		return nil
+	})
+	s.forget(tokenRevoked(jti))
+	if err != nil {
 		return fmt.Errorf("auth: deny token: %w", err)
 	}
 	return nil
@@ -233,8 +262,10 @@ func (s *Sessions) End(ctx context.Context, uid int, sid string) (bool, error) {
 		del = p.Del(ctx, s.key(uid, sid))
 		p.Del(ctx, s.usedKey(uid, sid))
 		p.SRem(ctx, s.indexKey(uid), sid)
+		s.publish(ctx, p, sessionRevoked(uid, sid))
 		return nil
 	})
+	s.forget(sessionRevoked(uid, sid))
 	if err != nil {
 		return false, fmt.Errorf("auth: end session: %w", err)
 	}
@@ -248,6 +279,10 @@ func (s *Sessions) EndAll(ctx context.Context, uid int, keep string) error {
 	if err != nil {
 		return fmt.Errorf("auth: end sessions: %w", err)
 	}
+	var ended []string
+	if keep == "" {
+		ended = []string{userRevoked(uid)} // sessions not in the index too
+	}
 	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		for _, id := range ids {
 			if id == keep {
@@ -255,9 +290,14 @@ func (s *Sessions) EndAll(ctx context.Context, uid int, keep string) error {
 			}
 			p.Del(ctx, s.key(uid, id), s.usedKey(uid, id))
 			p.SRem(ctx, s.indexKey(uid), id)
+			if keep != "" {
+				ended = append(ended, sessionRevoked(uid, id))
+			}
 		}
+		s.publish(ctx, p, ended...)
 		return nil
 	})
+	s.forget(ended...)
 	if err != nil {
 		return fmt.Errorf("auth: end sessions: %w", err)
 	}

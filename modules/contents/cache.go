@@ -44,6 +44,10 @@ type detailCache struct {
 	// no invalidation came in between, so a racing reader cannot put back
 	// the entry an invalidation just removed.
 	generation atomic.Uint64
+
+	// lists is the in-process tier of list pages (nil when off). Every
+	// invalidation of this cache, local or heard on the channel, empties it.
+	lists *listCache
 }
 
 // localDetail is a public detail with its JSON encoding and ETag, computed
@@ -56,7 +60,7 @@ type localDetail struct {
 const versionTTL = 24 * time.Hour // longer than any entry's life
 
 func newDetailCache(rdb *cache.Redis, c config.Contents) *detailCache {
-	dc := &detailCache{rdb: rdb, ttl: 10 * time.Minute, localTTL: c.LocalCacheTTL}
+	dc := &detailCache{rdb: rdb, ttl: 10 * time.Minute, localTTL: c.LocalCacheTTL, lists: newListCache(c.ListCacheTTL)}
 	if c.LocalCacheTTL > 0 && c.LocalCacheSize > 0 {
 		// The plain LRU, not the expirable one: its sweeper goroutine can
 		// never be stopped. Expiry is checked on read instead.
@@ -137,8 +141,12 @@ func (c *detailCache) set(ctx context.Context, id int, stamp string, d ContentDe
 	}
 }
 
-// allContents is the invalidation message that empties every local tier.
-const allContents = "*"
+// allContents is the invalidation message that empties every local tier;
+// listsOnly empties the list pages only (a content was created).
+const (
+	allContents = "*"
+	listsOnly   = "lists"
+)
 
 // invalidate makes the cached detail of the contents stale in Redis, then in
 // this process and, through the channel, in every other one. Redis comes
@@ -178,9 +186,10 @@ func (c *detailCache) logInvalidation(ctx context.Context, err error) {
 	}
 }
 
-// evict drops content ids (decimal strings, or allContents) from the local
-// tier.
+// evict drops content ids (decimal strings, allContents or listsOnly) from
+// the local tier, and every list page.
 func (c *detailCache) evict(ids ...string) {
+	c.lists.purge()
 	c.generation.Add(1)
 	if c.local == nil {
 		return
@@ -197,9 +206,9 @@ func (c *detailCache) evict(ids ...string) {
 }
 
 // listen evicts what other replicas invalidate, from start to stop. Only the
-// local tier needs it: Redis entries carry their versions.
+// in-process tiers need it: Redis entries carry their versions.
 func (c *detailCache) listen(lc fx.Lifecycle, log *zap.Logger) {
-	if c.local == nil {
+	if c.local == nil && c.lists == nil {
 		return
 	}
 	var (

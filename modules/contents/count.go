@@ -71,12 +71,15 @@ func (s *Service) total(ctx context.Context, f Filter, count func(context.Contex
 	return n, nil
 }
 
-// catalogChanged makes every cached total stale.
+// catalogChanged makes every cached total stale, and every list page held
+// in process, here and (through the channel) on every replica.
 func (s *Service) catalogChanged(ctx context.Context) {
 	_, err := s.cache.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		p.Incr(ctx, s.catalogVersionKey())
 		p.Expire(ctx, s.catalogVersionKey(), versionTTL)
+		p.Publish(ctx, s.cache.channel(), listsOnly)
 		return nil
 	})
+	s.cache.evict(listsOnly)
 	s.cache.logInvalidation(ctx, err)
 }

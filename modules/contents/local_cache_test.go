@@ -139,3 +139,124 @@ func TestLocalCacheAcrossReplicas(t *testing.T) {
 		return apptest.Do(t, b.App, "GET", path, "", "").Status == 404
 	})
 }
+
+func listOn(t *testing.T, a *apptest.App, query, token string) (page, *apptest.Response) {
+	t.Helper()
+	res := apptest.Do(t, a.App, "GET", "/api/v1/contents?"+query, token, "")
+	apptest.AssertStatus(t, res, 200)
+	var p page
+	res.JSON(t, &p)
+	return p, res
+}
+
+// TestListCacheServesWarmPage: a warm list page comes from the process's
+// memory, for no longer than CONTENT_LIST_CACHE_TTL when nothing tells the
+// process of a change (a write behind the service's back, or a lost
+// invalidation message).
+func TestListCacheServesWarmPage(t *testing.T) {
+	t.Parallel()
+	cfg := apptest.Config(t)
+	cfg.Contents.ListCacheTTL = 500 * time.Millisecond
+	a := apptest.NewWithConfig(t, cfg, modules...)
+	ids := seedContents(t, a.DB.Ent, seedContent{typ: "movie", title: "Alien", popularity: 2},
+		seedContent{typ: "movie", title: "Aliens", popularity: 1})
+	const query = "sort=popularity&size=20"
+	_, warm := listOn(t, a, query, "")
+
+	ctx := context.Background()
+	if err := a.DB.Ent.Content.UpdateOneID(ids[0]).SetTitle("Alien (1979)").Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	changed := time.Now()
+	p, res := listOn(t, a, query, "")
+	if p.Items[0].Title != "Alien" || string(res.Body) != string(warm.Body) ||
+		res.Header.Get("ETag") != warm.Header.Get("ETag") {
+		t.Fatalf("not served from memory: %v, ETag %s then %s", titles(p), warm.Header.Get("ETag"), res.Header.Get("ETag"))
+	}
+	// The query string's spelling does not matter: the same page, same entry.
+	if _, res := listOn(t, a, "size=20&order=desc", ""); string(res.Body) != string(warm.Body) {
+		t.Errorf("the same page spelled otherwise missed the cache: %s", res.Body)
+	}
+	eventually(t, "the change after the TTL", func() bool {
+		p, _ := listOn(t, a, query, "")
+		return p.Items[0].Title == "Alien (1979)"
+	})
+	if waited := time.Since(changed); waited > cfg.Contents.ListCacheTTL+time.Second {
+		t.Errorf("stale for %s, TTL %s", waited, cfg.Contents.ListCacheTTL)
+	}
+}
+
+// TestListCacheAcrossReplicas: with a list TTL far longer than the test,
+// every catalog write through one replica shows in the lists of both at
+// once (the other through the invalidation channel), and a caller's own
+// fields never reach another caller.
+func TestListCacheAcrossReplicas(t *testing.T) {
+	t.Parallel()
+	mods := []fx.Option{auth.Module, users.Module, contents.Module, reviews.Module}
+	cfgA := apptest.Config(t)
+	cfgA.Contents.ListCacheTTL = time.Minute
+	cfgB := apptest.Config(t)
+	cfgB.Database, cfgB.DataDir, cfgB.Redis = cfgA.Database, cfgA.DataDir, cfgA.Redis
+	cfgB.Contents = cfgA.Contents
+	a := apptest.NewWithConfig(t, cfgA, mods...)
+	b := apptest.NewWithConfig(t, cfgB, mods...)
+
+	drama := seedGenre(t, a.DB.Ent, "movie", "Drama")
+	ids := seedContents(t, a.DB.Ent,
+		seedContent{typ: "movie", title: "Ikiru", popularity: 2, genres: []int{drama}},
+		seedContent{typ: "movie", title: "Ran", popularity: 1, genres: []int{drama}})
+	admin := apptest.SignUpAdmin(t, a)
+	fan := apptest.SignUp(t, a.App)
+	const byRating = "sort=rating"
+	const byPopularity = "sort=popularity"
+	both := func(what, query string, cond func(p page) bool) {
+		t.Helper()
+		if p, _ := listOn(t, a, query, ""); !cond(p) {
+			t.Fatalf("%s: the writing replica still lists %v (total %d)", what, titles(p), p.TotalItems)
+		}
+		eventually(t, what+" on the other replica", func() bool { p, _ := listOn(t, b, query, ""); return cond(p) })
+	}
+	for _, r := range []*apptest.App{a, b} { // warm both
+		listOn(t, r, byRating, "")
+		listOn(t, r, byPopularity, "")
+	}
+
+	path := fmt.Sprintf("/api/v1/contents/%d", ids[1])
+	apptest.AssertStatus(t, apptest.Do(t, a.App, "PATCH", path, admin.Access, `{"title":"Ran (1985)","popularity":3}`), 200)
+	both("PATCH", byPopularity, func(p page) bool { return p.Items[0].Title == "Ran (1985)" })
+
+	apptest.AssertStatus(t, apptest.Do(t, a.App, "POST", path+"/reviews", fan.Access, `{"rating":9}`), 201)
+	both("review", byRating, func(p page) bool { return p.Items[0].ID == ids[1] && p.Items[0].AvgRating == 9 })
+
+	genrePath := fmt.Sprintf("/api/v1/genres/%d", drama)
+	apptest.AssertStatus(t, apptest.Do(t, a.App, "PATCH", genrePath, admin.Access, `{"name":"Jidaigeki"}`), 200)
+	both("genre rename", byPopularity, func(p page) bool { return p.Items[0].Genres[0].Name == "Jidaigeki" })
+
+	res := apptest.Do(t, a.App, "POST", "/api/v1/contents", admin.Access,
+		`{"type":"movie","title":"Kagemusha","popularity":10}`)
+	apptest.AssertStatus(t, res, 201)
+	both("create", byPopularity, func(p page) bool { return p.TotalItems == 3 && p.Items[0].Title == "Kagemusha" })
+
+	// Caller fields: the fan's bookmark and rating reach the fan only, on
+	// either replica, whichever caller filled the cache first.
+	apptest.AssertStatus(t, apptest.Do(t, a.App, "PUT", path+"/bookmark", fan.Access, ""), 204)
+	other := apptest.SignUp(t, a.App)
+	for _, r := range []*apptest.App{a, b} {
+		eventually(t, "the fan's own state", func() bool {
+			p, _ := listOn(t, r, byRating, fan.Access)
+			it := p.Items[0]
+			return it.ID == ids[1] && it.Bookmarked != nil && *it.Bookmarked && it.MyRating != nil && *it.MyRating == 9
+		})
+		if p, _ := listOn(t, r, byRating, other.Access); p.Items[0].Bookmarked == nil || *p.Items[0].Bookmarked ||
+			p.Items[0].MyRating != nil {
+			t.Errorf("another caller sees bookmarked %v, my_rating %v", p.Items[0].Bookmarked, p.Items[0].MyRating)
+		}
+		if _, res := listOn(t, r, byRating, ""); strings.Contains(string(res.Body), "bookmarked") ||
+			strings.Contains(string(res.Body), "my_rating") {
+			t.Errorf("anonymous page carries caller fields: %s", res.Body)
+		}
+	}
+
+	apptest.AssertStatus(t, apptest.Do(t, a.App, "DELETE", path, admin.Access, ""), 204)
+	both("delete", byPopularity, func(p page) bool { return p.TotalItems == 2 && p.Items[1].ID != ids[1] })
+}

@@ -3,6 +3,7 @@ package contents
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -87,6 +88,46 @@ type Filter struct {
 // the total count. Ties are broken by id in the same direction, so pages
 // never repeat or skip an item. viewer (0 for anonymous) gets its own state.
 func (s *Service) List(ctx context.Context, f Filter, viewer int) ([]ContentSummary, int, error) {
+	p, err := s.page(ctx, f, viewer)
+	return p.items, p.total, err
+}
+
+// page is List with the encoding of the answer.
+func (s *Service) page(ctx context.Context, f Filter, viewer int) (listPage, error) {
+	pub, err := s.publicPage(ctx, f)
+	if err != nil || viewer == 0 {
+		return pub, err
+	}
+	// The caller's state goes on a copy: the cached items stay public.
+	items := slices.Clone(pub.items)
+	if err := s.addViewerState(ctx, viewer, items); err != nil {
+		return listPage{}, err
+	}
+	return newListPage(items, f.PageParams, pub.total)
+}
+
+// publicPage returns the part of a page that is the same for every caller:
+// from this process's memory when fresh, else from the database.
+func (s *Service) publicPage(ctx context.Context, f Filter) (listPage, error) {
+	key := listKey(f)
+	if p, ok := s.cache.lists.get(key); ok {
+		return p, nil
+	}
+	gen := s.cache.lists.gen()
+	items, total, err := s.query(ctx, f)
+	if err != nil {
+		return listPage{}, err
+	}
+	p, err := newListPage(items, f.PageParams, total)
+	if err != nil {
+		return listPage{}, err
+	}
+	s.cache.lists.keep(key, gen, p)
+	return p, nil
+}
+
+// query reads one page of f and its total.
+func (s *Service) query(ctx context.Context, f Filter) ([]ContentSummary, int, error) {
 	q := s.db.Content.Query()
 	if f.Query != "" {
 		q = q.Where(content.Or(content.TitleContainsFold(f.Query), content.OriginalTitleContainsFold(f.Query)))
@@ -130,9 +171,6 @@ func (s *Service) List(ctx context.Context, f Filter, viewer int) ([]ContentSumm
 	out := make([]ContentSummary, len(rows))
 	for i, c := range rows {
 		out[i] = summaryFromEnt(c)
-	}
-	if err := s.addViewerState(ctx, viewer, out); err != nil {
-		return nil, 0, err
 	}
 	return out, total, nil
 }

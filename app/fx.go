@@ -18,6 +18,7 @@ import (
 	"github.com/reelview/reelview/modules/auth"
 	"github.com/reelview/reelview/modules/contents"
 	"github.com/reelview/reelview/modules/notifications"
+	"github.com/reelview/reelview/modules/portability"
 	"github.com/reelview/reelview/modules/reviews"
 	"github.com/reelview/reelview/modules/social"
 	"github.com/reelview/reelview/modules/tmdb"
@@ -33,6 +34,7 @@ var featureModules = fx.Options(
 	tmdb.Module,
 	notifications.Module,
 	social.Module,
+	portability.Module,
 )
 
 // platform is everything but the listener: config, logger, database, Redis,

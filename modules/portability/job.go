@@ -73,8 +73,13 @@ const chunk = 100
 // ImportWorker runs imports.
 type ImportWorker struct {
 	river.WorkerDefaults[ImportArgs]
-	svc *Runner
+	runner *runnerRef
 }
+
+// runnerRef hands the runner to the worker once the graph is built: the
+// runner needs the reviews service, which (through notifications) needs the
+// River client, which needs the worker.
+type runnerRef struct{ r *Runner }
 
 // Timeout lets a large import with TMDB lookups run past River's minute.
 func (w *ImportWorker) Timeout(*river.Job[ImportArgs]) time.Duration { return 30 * time.Minute }
@@ -83,7 +88,7 @@ func (w *ImportWorker) Timeout(*river.Job[ImportArgs]) time.Duration { return 30
 // one transaction: an error anywhere rolls all of it back (River retries
 // the job from the start), and a dry run always rolls back.
 func (w *ImportWorker) Work(ctx context.Context, job *river.Job[ImportArgs]) error {
-	s := w.svc
+	s := w.runner.r
 	a := job.Args
 	st := savedState{Progress: ImportProgress{Phase: "matching", Total: len(a.Records)}}
 	save := func() error {
@@ -206,8 +211,8 @@ func (w *ImportWorker) Work(ctx context.Context, job *river.Job[ImportArgs]) err
 	return save()
 }
 
-func registration(s *Runner) jobs.Registration {
+func registration(ref *runnerRef) jobs.Registration {
 	return jobs.Registration{Workers: func(ws *river.Workers) {
-		river.AddWorker(ws, &ImportWorker{svc: s})
+		river.AddWorker(ws, &ImportWorker{runner: ref})
 	}}
 }

@@ -20,6 +20,9 @@ var Module = fx.Module("portability",
 		NewService,
 		jobs.AsRegistration(registration),
 		server.AsRoutes(NewHandler),
+		func() *runnerRef { return &runnerRef{} },
 	),
+	// Before River starts (on start), the worker gets its runner.
+	fx.Invoke(func(ref *runnerRef, r *Runner) { ref.r = r }),
 	fx.Decorate(func(l *zap.Logger) *zap.Logger { return l.Named("portability") }),
 )

@@ -70,7 +70,11 @@ func (h *Handler) Register(api huma.API) {
 		Errors:      []int{http.StatusBadRequest, http.StatusConflict, http.StatusRequestEntityTooLarge, http.StatusTooManyRequests},
 		Middlewares: huma.Middlewares{h.limiter.Middleware(api, server.PolicyImport)},
 		RequestBody: &huma.RequestBody{Required: true, Description: "The export file, as it was downloaded.", Content: map[string]*huma.MediaType{
-			"text/csv": {Schema: binary}, "application/zip": {Schema: binary}, "application/json": {Schema: binary},
+			"text/csv": {Schema: binary}, "application/zip": {Schema: binary},
+			"application/json": {Schema: &huma.Schema{Description: "A Trakt or Reelview JSON export.", Examples: []any{[]any{map[string]any{
+				"rated_at": "2014-09-01T09:10:11.000Z", "rating": 10, "type": "movie",
+				"movie": map[string]any{"title": "Batman Begins", "year": 2005, "ids": map[string]any{"trakt": 1, "tmdb": 272}},
+			}}}}},
 		}},
 	}), h.importData)
 	server.Register(g, h.guard.User(api, huma.Operation{

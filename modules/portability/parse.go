@@ -182,9 +182,19 @@ func parseLetterboxdZip(body []byte, p *problems) []Record {
 		total int64
 		found bool
 	)
+	// The export's own files are the shallowest ones with those names
+	// (the ZIP may have a top folder); deleted/ratings.csv and the like are
+	// not the user's current data.
+	depth := func(f *zip.File) int { return strings.Count(strings.Trim(f.Name, "/"), "/") }
+	top := -1
+	for _, f := range files {
+		if _, ok := letterboxdZipFiles[path.Base(f.Name)]; ok && (top < 0 || depth(f) < top) {
+			top = depth(f)
+		}
+	}
 	for _, f := range files {
 		want, ok := letterboxdZipFiles[path.Base(f.Name)]
-		if !ok || strings.Count(strings.Trim(f.Name, "/"), "/") > 1 { // lists/… and deleted/… are not ours
+		if !ok || depth(f) != top {
 			continue
 		}
 		found = true

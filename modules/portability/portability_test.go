@@ -378,7 +378,8 @@ func TestLetterboxd(t *testing.T) {
 		t.Parallel()
 		u := apptest.SignUp(t, e.App.App)
 		z := zipOf(t, map[string]string{"ratings.csv": lbRatings, "reviews.csv": lbReviews, "watchlist.csv": lbWatchlist,
-			"diary.csv": lbDiary, "profile.csv": "Date Joined,Username\n", "lists/best.csv": "x\n", "watched.csv": lbWatchlist})
+			"diary.csv": lbDiary, "profile.csv": "Date Joined,Username\n", "lists/best.csv": "x\n", "watched.csv": lbWatchlist,
+			"deleted/ratings.csv": "not,a,letterboxd,file\n"})
 		st := e.importDone(t, u.Access, "", z)
 		if st.Report.Imported != 5 || st.section("ratings").Imported != 2 || st.section("reviews").Imported != 2 || st.section("bookmarks").Imported != 1 {
 			t.Fatalf("zip: %+v", st.Report)

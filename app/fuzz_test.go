@@ -189,6 +189,11 @@ var bodyTargets = map[string][]fuzzOp{
 			`{"content_id":1,"watched_on":"2026-11-01","rewatch":true,"rating":8}`, `{"content_id":1,"watched_on":"1870-01-01","review_id":1}`}},
 		{"update-diary-entry", "PATCH", fixed("/api/v1/users/me/diary/1"), alice, []string{
 			`{"watched_on":"2026-11-02","rewatch":false,"rating":0,"review_id":0}`}},
+		{"import-my-data", "POST", fixed("/api/v1/users/me/import?dry_run=true"), func(w *fuzzWorld) string { return w.carol.Access }, []string{
+			`[{"rated_at":"2014-09-01T09:10:11.000Z","rating":10,"type":"movie","movie":{"title":"Alien","year":1979,"ids":{"trakt":1,"tmdb":348}}}]`,
+			`{"watchlist":[{"rank":1,"listed_at":"2020-01-01T00:00:00.000Z","type":"show","show":{"title":"X","year":2008,"ids":{"tmdb":1396}}}]}`,
+			`{"format":"reelview-export","version":1,"ratings":[{"content":{"type":"movie","tmdb_id":348,"title":"Alien","year":1979},"rating":9}]}`,
+			"Date,Name,Year,Letterboxd URI,Rating\n2024-01-01,Alien,1979,u,4.5\n"}},
 	},
 	"FuzzContentsBody": {
 		{"create-content", "POST", fixed("/api/v1/contents"), admin, []string{
@@ -247,6 +252,7 @@ var queryTargets = map[string][]fuzzOp{
 			"q=ada&role=USER&status=ACTIVE&sort=nickname&order=asc&page=1&size=20", "q=%25_%5C&sort=last_login_at"}},
 		{"admin-list-reports", "GET", fixed("/api/v1/admin/reports"), admin, []string{"page=1&size=20"}},
 		{"get-feed", "GET", fixed("/api/v1/feed"), alice, []string{"cursor=&size=20", "cursor=eyJ9&size=1"}},
+		{"export-my-data", "GET", fixed("/api/v1/users/me/export"), alice, []string{"format=json", "format=csv", "format=xml"}},
 		{"list-follow-requests", "GET", fixed("/api/v1/users/me/follow-requests"), alice, []string{"cursor=&size=10"}},
 		{"list-followers", "GET", func(w *fuzzWorld) string { return fmt.Sprintf("/api/v1/users/%d/followers", w.alice.ID) }, alice, []string{"cursor=&size=10"}},
 		{"list-following", "GET", func(w *fuzzWorld) string { return fmt.Sprintf("/api/v1/users/%d/following", w.bob.ID) }, alice, []string{"cursor=", "size=100"}},

@@ -20,6 +20,7 @@ import (
 	"github.com/reelview/reelview/modules/diary"
 	"github.com/reelview/reelview/modules/lists"
 	"github.com/reelview/reelview/modules/notifications"
+	"github.com/reelview/reelview/modules/portability"
 	"github.com/reelview/reelview/modules/reviews"
 	"github.com/reelview/reelview/modules/social"
 	"github.com/reelview/reelview/modules/tmdb"
@@ -37,6 +38,7 @@ var featureModules = fx.Options(
 	social.Module,
 	lists.Module,
 	diary.Module,
+	portability.Module,
 )
 
 // platform is everything but the listener: config, logger, database, Redis,

@@ -271,6 +271,27 @@ func TestOWASPObjectLevelAuthorization(t *testing.T) {
 			t.Errorf("bob sees bookmarks: %s", res.Body)
 		}
 	})
+	t.Run("another's import job", func(t *testing.T) {
+		owasp(t, "API1")
+		res := apptest.Send(t, w.a.App, apptest.Request{Method: "POST", Path: "/api/v1/users/me/import?dry_run=true", Token: w.alice.Access,
+			Body: "Date,Name,Year,Letterboxd URI\n2024-01-01,Alien,1979,https://boxd.it/x\n", Header: map[string]string{"Content-Type": "text/csv"}})
+		apptest.AssertStatus(t, res, http.StatusAccepted)
+		var q struct {
+			JobID int64 `json:"job_id"`
+		}
+		res.JSON(t, &q)
+		assertDenied(t, w.do(t, "GET", fmt.Sprintf("/api/v1/users/me/import/%d", q.JobID), w.bob.Access, ""))
+		assertDenied(t, w.do(t, "GET", fmt.Sprintf("/api/v1/users/me/import/%d", q.JobID), w.admin.Access, ""))
+		apptest.AssertStatus(t, w.do(t, "GET", fmt.Sprintf("/api/v1/users/me/import/%d", q.JobID), w.alice.Access, ""), http.StatusOK)
+	})
+	t.Run("another's export", func(t *testing.T) {
+		owasp(t, "API1")
+		res := w.do(t, "GET", "/api/v1/users/me/export", w.bob.Access, "")
+		apptest.AssertStatus(t, res, http.StatusOK)
+		if strings.Contains(string(res.Body), "Perfect organism.") || strings.Contains(string(res.Body), w.alice.Email) {
+			t.Errorf("bob's export holds alice's data: %s", res.Body)
+		}
+	})
 	t.Run("hidden review of another", func(t *testing.T) {
 		owasp(t, "API1")
 		hidden := w.do(t, "POST", fmt.Sprintf("/api/v1/contents/%d/reviews", w.movie), w.bob.Access, `{"rating":2}`)
@@ -487,7 +508,7 @@ func TestOWASPPropertyLevelAuthorization(t *testing.T) {
 		oa := w.a.API.OpenAPI()
 		reg := oa.Components.Schemas
 		forbidden := []string{"password", "password_hash", "hash", "secret", "deleted_at", "jti", "token", "refresh_hash"}
-		ownEmail := []string{"/api/v1/users/me", "/api/v1/admin/users", "/api/v1/admin/users/{id}/role", "/api/v1/admin/users/{id}/status", "/api/v1/auth/signup",
+		ownEmail := []string{"/api/v1/users/me", "/api/v1/users/me/export", "/api/v1/admin/users", "/api/v1/admin/users/{id}/role", "/api/v1/admin/users/{id}/status", "/api/v1/auth/signup",
 			"/api/v1/auth/login", "/api/v1/auth/google", "/api/v1/auth/firebase", "/api/v1/auth/refresh"}
 		walked := 0
 		for path, item := range oa.Paths {

@@ -125,6 +125,8 @@ type RateLimit struct {
 	LoginAccount Rate `env:"RATE_LIMIT_LOGIN_ACCOUNT" envDefault:"10/15m"`
 	// Report applies to review reports, per client IP.
 	Report Rate `env:"RATE_LIMIT_REPORT" envDefault:"20/1h"`
+	// Import applies to data imports (uploads, dry runs included), per client IP.
+	Import Rate `env:"RATE_LIMIT_IMPORT" envDefault:"30/1h"`
 	// LocalBatch is the most default-policy requests one process reserves
 	// in Redis at once for one client IP, then grants without asking Redis
 	// (never more than 1% of Default's requests; 1 asks Redis every time).

@@ -56,6 +56,11 @@ func strictUnmarshal(data []byte, v any) error {
 	return json.Unmarshal(data, v)
 }
 
+// CheckJSON applies the structural rules of the API's JSON bodies (no
+// duplicate key, bounded nesting and numbers, one value) to JSON that an
+// operation reads itself, such as an uploaded file.
+func CheckJSON(data []byte) error { return checkJSON(data) }
+
 // checkJSON walks the tokens of one JSON value and reports the first
 // structural problem.
 func checkJSON(data []byte) error {

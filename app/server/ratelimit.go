@@ -40,6 +40,7 @@ const (
 	PolicyAuth         = "auth"          // sign-up, login, refresh: per client IP
 	PolicyLoginAccount = "login_account" // login attempts per account (email)
 	PolicyReport       = "report"        // review reports, per client IP
+	PolicyImport       = "import"        // data imports, per client IP
 )
 
 // NewRateLimiter builds the limiter with the configured policies.
@@ -53,6 +54,7 @@ func NewRateLimiter(rdb *cache.Redis, c config.RateLimit) *RateLimiter {
 			PolicyAuth:         c.Auth,
 			PolicyLoginAccount: c.LoginAccount,
 			PolicyReport:       c.Report,
+			PolicyImport:       c.Import,
 		},
 		leases: newLeases(c.Default, c.LocalBatch),
 	}

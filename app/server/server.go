@@ -192,6 +192,7 @@ var tags = []*huma.Tag{
 	{Name: "Diary", Description: "The caller's watch diary: the days they watched each content, rewatches included."},
 	{Name: "Notifications", Description: "The caller's in-app notifications inbox."},
 	{Name: "Devices", Description: "The caller's devices that receive push notifications (FCM)."},
+	{Name: "Import and export", Description: "Download the caller's data; import it back, or from Letterboxd and Trakt exports."},
 	{Name: "TMDB", Description: "Search The Movie Database for titles to import."},
 	{Name: "Admin: users", Description: "Admins only: find people, block them, change their role, delete accounts."},
 	{Name: "Admin: moderation", Description: "Admins only: reported reviews and hiding reviews."},

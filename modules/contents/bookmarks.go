@@ -22,14 +22,44 @@ func skipSoftDelete(ctx context.Context) context.Context { return schema.SkipSof
 // transaction. ErrNotFound for unknown or deleted contents.
 func (s *Service) Bookmark(ctx context.Context, userID, contentID int) error {
 	return s.bookmarkTx(ctx, contentID, func(tx *ent.Tx) (int64, error) {
-		res, err := tx.ExecContext(ctx, `INSERT INTO bookmarks (user_id, content_id, created_at)
-			VALUES ($1, $2, $3) ON CONFLICT (user_id, content_id) DO NOTHING`,
-			userID, contentID, time.Now().UTC().Truncate(time.Microsecond))
-		if err != nil {
-			return 0, err
-		}
-		return res.RowsAffected()
+		return insertBookmark(ctx, tx, userID, contentID, time.Now())
 	}, +1)
+}
+
+func insertBookmark(ctx context.Context, tx *ent.Tx, userID, contentID int, at time.Time) (int64, error) {
+	res, err := tx.ExecContext(ctx, `INSERT INTO bookmarks (user_id, content_id, created_at)
+		VALUES ($1, $2, $3) ON CONFLICT (user_id, content_id) DO NOTHING`,
+		userID, contentID, at.UTC().Truncate(time.Microsecond))
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// BookmarkTx is Bookmark inside the caller's transaction, for writers that
+// commit many changes at once (imports): at is the bookmark's time (zero:
+// now). It reports whether the bookmark is new. ErrNotFound for unknown or
+// deleted contents.
+func (s *Service) BookmarkTx(ctx context.Context, tx *ent.Tx, userID, contentID int, at time.Time) (bool, error) {
+	if at.IsZero() {
+		at = time.Now()
+	}
+	n, err := s.changeBookmark(ctx, tx, contentID, func(tx *ent.Tx) (int64, error) {
+		return insertBookmark(ctx, tx, userID, contentID, at)
+	}, +1)
+	if err != nil || n != 1 {
+		return false, err
+	}
+	tx.OnCommit(func(next ent.Committer) ent.Committer {
+		return ent.CommitFunc(func(ctx context.Context, tx *ent.Tx) error {
+			err := next.Commit(ctx, tx)
+			if err == nil {
+				s.cache.invalidate(ctx, contentID)
+			}
+			return err
+		})
+	})
+	return true, nil
 }
 
 // Unbookmark removes a content from the user's watchlist; idempotent.
@@ -42,21 +72,9 @@ func (s *Service) Unbookmark(ctx context.Context, userID, contentID int) error {
 
 func (s *Service) bookmarkTx(ctx context.Context, contentID int, change func(*ent.Tx) (int64, error), delta int) error {
 	var n int64
-	err := database.WithTx(ctx, s.db, func(tx *ent.Tx) error {
-		exists, err := tx.Content.Query().Where(content.ID(contentID)).Exist(ctx)
-		if err != nil {
-			return fmt.Errorf("contents: bookmark: %w", err)
-		}
-		if !exists {
-			return ErrNotFound.WithMessage("content %d not found", contentID)
-		}
-		if n, err = change(tx); err != nil {
-			return fmt.Errorf("contents: bookmark: %w", err)
-		}
-		if n == 1 {
-			return tx.Content.UpdateOneID(contentID).AddBookmarkCount(delta).Exec(ctx)
-		}
-		return nil
+	err := database.WithTx(ctx, s.db, func(tx *ent.Tx) (err error) {
+		n, err = s.changeBookmark(ctx, tx, contentID, change, delta)
+		return err
 	})
 	if err != nil {
 		return err
@@ -65,6 +83,28 @@ func (s *Service) bookmarkTx(ctx context.Context, contentID int, change func(*en
 		s.cache.invalidate(ctx, contentID)
 	}
 	return nil
+}
+
+// changeBookmark applies change in tx and moves bookmark_count by delta
+// when it changed one row.
+func (s *Service) changeBookmark(ctx context.Context, tx *ent.Tx, contentID int, change func(*ent.Tx) (int64, error), delta int) (int64, error) {
+	exists, err := tx.Content.Query().Where(content.ID(contentID)).Exist(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("contents: bookmark: %w", err)
+	}
+	if !exists {
+		return 0, ErrNotFound.WithMessage("content %d not found", contentID)
+	}
+	n, err := change(tx)
+	if err != nil {
+		return 0, fmt.Errorf("contents: bookmark: %w", err)
+	}
+	if n == 1 {
+		if err := tx.Content.UpdateOneID(contentID).AddBookmarkCount(delta).Exec(ctx); err != nil {
+			return 0, fmt.Errorf("contents: bookmark count: %w", err)
+		}
+	}
+	return n, nil
 }
 
 // BookmarkedSummary is a content on a watchlist.

@@ -239,7 +239,7 @@ type updateInput struct {
 }
 
 func (h *Handler) update(ctx context.Context, in *updateInput) (*reviewOutput, error) {
-	r, err := h.svc.Update(ctx, ViewerFrom(ctx), in.ID, Input(in.Body))
+	r, err := h.svc.Update(ctx, ViewerFrom(ctx), in.ID, Input{Rating: in.Body.Rating, Body: in.Body.Body, Spoiler: in.Body.Spoiler})
 	if err != nil {
 		return nil, err
 	}

@@ -151,6 +151,9 @@ type Input struct {
 	Rating  *int
 	Body    *string
 	Spoiler *bool
+	// CreatedAt, when set, dates a new review (imports keep the date a
+	// review was written elsewhere); otherwise it is now.
+	CreatedAt time.Time
 }
 
 func validate(in Input) error {
@@ -167,40 +170,52 @@ func validate(in Input) error {
 // aggregates in the same transaction. Errors: contents.ErrNotFound,
 // ErrAlreadyReviewed (also for concurrent duplicates), VALIDATION_FAILED.
 func (s *Service) Create(ctx context.Context, v Viewer, contentID int, in Input) (Review, error) {
-	if in.Rating == nil {
-		return Review{}, apperr.Validation("rating", "is required")
-	}
 	if err := validate(in); err != nil {
 		return Review{}, err
 	}
 	var id int
-	err := database.WithTx(ctx, s.db, func(tx *ent.Tx) error {
-		// Locks the content row first: every review write of one content
-		// takes turns there, which keeps the aggregates exact.
-		if err := s.contents.ApplyReview(ctx, tx, contentID, contents.ReviewChange{NewRating: *in.Rating}); err != nil {
-			return err
-		}
-		c := tx.Review.Create().SetUserID(v.ID).SetContentID(contentID).SetRating(*in.Rating)
-		if in.Body != nil {
-			c.SetBody(strings.TrimSpace(*in.Body))
-		}
-		if in.Spoiler != nil {
-			c.SetSpoiler(*in.Spoiler)
-		}
-		r, err := c.Save(ctx)
-		if sqlgraph.IsUniqueConstraintError(err) {
-			return ErrAlreadyReviewed
-		}
-		if err != nil {
-			return fmt.Errorf("reviews: create: %w", err)
-		}
-		id = r.ID
-		return nil
+	err := database.WithTx(ctx, s.db, func(tx *ent.Tx) (err error) {
+		id, err = s.CreateTx(ctx, tx, v.ID, contentID, in)
+		return err
 	})
 	if err != nil {
 		return Review{}, err
 	}
 	return s.Get(ctx, v, id)
+}
+
+// CreateTx stores userID's review of a content inside the caller's
+// transaction, with the aggregates, and returns its id: for writers that
+// commit many changes at once (imports). The input must be valid (Create
+// checks it). Errors: contents.ErrNotFound, ErrAlreadyReviewed.
+func (s *Service) CreateTx(ctx context.Context, tx *ent.Tx, userID, contentID int, in Input) (int, error) {
+	if in.Rating == nil {
+		return 0, apperr.Validation("rating", "is required")
+	}
+	// Locks the content row first: every review write of one content
+	// takes turns there, which keeps the aggregates exact.
+	if err := s.contents.ApplyReview(ctx, tx, contentID, contents.ReviewChange{NewRating: *in.Rating}); err != nil {
+		return 0, err
+	}
+	c := tx.Review.Create().SetUserID(userID).SetContentID(contentID).SetRating(*in.Rating)
+	if in.Body != nil {
+		c.SetBody(strings.TrimSpace(*in.Body))
+	}
+	if in.Spoiler != nil {
+		c.SetSpoiler(*in.Spoiler)
+	}
+	if !in.CreatedAt.IsZero() {
+		at := in.CreatedAt.UTC().Truncate(time.Microsecond) // PostgreSQL keeps microseconds
+		c.SetCreatedAt(at).SetUpdatedAt(at)
+	}
+	r, err := c.Save(ctx)
+	if sqlgraph.IsUniqueConstraintError(err) {
+		return 0, ErrAlreadyReviewed
+	}
+	if err != nil {
+		return 0, fmt.Errorf("reviews: create: %w", err)
+	}
+	return r.ID, nil
 }
 
 // Get returns one review. Hidden reviews exist only for their author and
@@ -235,42 +250,46 @@ func (s *Service) Update(ctx context.Context, v Viewer, id int, in Input) (Revie
 	if err := validate(in); err != nil {
 		return Review{}, err
 	}
-	err := database.WithTx(ctx, s.db, func(tx *ent.Tx) error {
-		r, err := s.lockReview(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		if !visibleTo(r, v) {
-			return ErrNotFound.WithMessage("review %d not found", id)
-		}
-		if r.UserID != v.ID {
-			return ErrNotAuthor
-		}
-		u := tx.Review.UpdateOne(r)
-		if in.Rating != nil && *in.Rating != r.Rating {
-			if !r.Hidden {
-				if err := s.contents.ApplyReview(ctx, tx, r.ContentID,
-					contents.ReviewChange{OldRating: r.Rating, NewRating: *in.Rating}); err != nil {
-					return err
-				}
-			}
-			u.SetRating(*in.Rating)
-		}
-		if in.Body != nil {
-			u.SetBody(strings.TrimSpace(*in.Body))
-		}
-		if in.Spoiler != nil {
-			u.SetSpoiler(*in.Spoiler)
-		}
-		if err := u.Exec(ctx); err != nil {
-			return fmt.Errorf("reviews: update: %w", err)
-		}
-		return nil
-	})
+	err := database.WithTx(ctx, s.db, func(tx *ent.Tx) error { return s.UpdateTx(ctx, tx, v, id, in) })
 	if err != nil {
 		return Review{}, err
 	}
 	return s.Get(ctx, v, id)
+}
+
+// UpdateTx is Update inside the caller's transaction (imports); the input
+// must be valid. Errors: ErrNotFound, ErrNotAuthor.
+func (s *Service) UpdateTx(ctx context.Context, tx *ent.Tx, v Viewer, id int, in Input) error {
+	r, err := s.lockReview(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	if !visibleTo(r, v) {
+		return ErrNotFound.WithMessage("review %d not found", id)
+	}
+	if r.UserID != v.ID {
+		return ErrNotAuthor
+	}
+	u := tx.Review.UpdateOne(r)
+	if in.Rating != nil && *in.Rating != r.Rating {
+		if !r.Hidden {
+			if err := s.contents.ApplyReview(ctx, tx, r.ContentID,
+				contents.ReviewChange{OldRating: r.Rating, NewRating: *in.Rating}); err != nil {
+				return err
+			}
+		}
+		u.SetRating(*in.Rating)
+	}
+	if in.Body != nil {
+		u.SetBody(strings.TrimSpace(*in.Body))
+	}
+	if in.Spoiler != nil {
+		u.SetSpoiler(*in.Spoiler)
+	}
+	if err := u.Exec(ctx); err != nil {
+		return fmt.Errorf("reviews: update: %w", err)
+	}
+	return nil
 }
 
 // Delete soft-deletes a review (its author or an admin) and takes it out of

@@ -8,6 +8,7 @@ import (
 
 	"github.com/reelview/reelview/app/server"
 	"github.com/reelview/reelview/modules/contents"
+	"github.com/reelview/reelview/modules/portability"
 )
 
 // Module provides the diary service and its HTTP operations. Its Watches
@@ -19,6 +20,8 @@ var Module = fx.Module("diary",
 		NewWatches,
 		func(w *Watches) contents.Watches { return w },
 		server.AsRoutes(NewHandler),
+		// The diary in account exports and imports.
+		portability.AsSection(NewSection),
 	),
 	fx.Decorate(func(l *zap.Logger) *zap.Logger { return l.Named("diary") }),
 )

@@ -8,6 +8,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/reelview/reelview/app/server"
+	"github.com/reelview/reelview/modules/portability"
 )
 
 // Module provides the lists service and its HTTP operations. It uses the
@@ -16,6 +17,8 @@ var Module = fx.Module("lists",
 	fx.Provide(
 		NewService,
 		server.AsRoutes(NewHandler),
+		// The lists in account exports and imports.
+		portability.AsSection(NewSection),
 	),
 	fx.Decorate(func(l *zap.Logger) *zap.Logger { return l.Named("lists") }),
 )

@@ -169,8 +169,12 @@ func (w *ImportWorker) Work(ctx context.Context, job *river.Job[ImportArgs]) err
 				done += len(recs)
 				continue
 			}
-			for start := 0; start < len(recs); start += chunk {
-				part := recs[start:min(start+chunk, len(recs))]
+			size := chunk
+			if w, ok := sec.(Whole); ok && w.Whole() {
+				size = max(len(recs), 1)
+			}
+			for start := 0; start < len(recs); start += size {
+				part := recs[start:min(start+size, len(recs))]
 				r, err := sec.Import(ctx, tx, a.UserID, part, a.DryRun)
 				if err != nil {
 					return fmt.Errorf("%s: %w", name, err)

@@ -24,11 +24,17 @@ import (
 	"github.com/reelview/reelview/ent"
 	"github.com/reelview/reelview/ent/bookmark"
 	"github.com/reelview/reelview/ent/content"
+	"github.com/reelview/reelview/ent/diaryentry"
+	"github.com/reelview/reelview/ent/list"
+	"github.com/reelview/reelview/ent/listitem"
 	"github.com/reelview/reelview/ent/review"
 	"github.com/reelview/reelview/modules/auth"
 	"github.com/reelview/reelview/modules/contents"
+	"github.com/reelview/reelview/modules/diary"
+	"github.com/reelview/reelview/modules/lists"
 	"github.com/reelview/reelview/modules/portability"
 	"github.com/reelview/reelview/modules/reviews"
+	"github.com/reelview/reelview/modules/social"
 	"github.com/reelview/reelview/modules/tmdb"
 	"github.com/reelview/reelview/modules/users"
 )
@@ -704,5 +710,120 @@ func TestFailedImportWritesNothing(t *testing.T) {
 	}
 	if after := e.userState(t, u.ID); after != before {
 		t.Fatalf("a failed import wrote:\n%s\n%s", before, after)
+	}
+}
+
+// TestRoundTripDiaryAndLists: with the diary and lists modules, their
+// sections travel too: export → import into a fresh account → the same
+// viewings and the same lists (titles, visibility, items in order, notes);
+// a second import changes nothing; Letterboxd's diary.csv lands in the
+// diary.
+func TestRoundTripDiaryAndLists(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, "", social.Module, lists.Module, diary.Module)
+	ctx := context.Background()
+	fight := e.title(t, "movie", "Fight Club", "1999-10-15", 550)
+	got := e.title(t, "tv", "Game of Thrones", "2011-04-17", 1399)
+	local := e.title(t, "movie", "Home Movie", "2020-01-01", 0)
+	alice, bob, carol := apptest.SignUp(t, e.App.App), apptest.SignUp(t, e.App.App), apptest.SignUp(t, e.App.App)
+	for _, body := range []string{
+		fmt.Sprintf(`{"content_id":%d,"watched_on":"2024-01-04","rewatch":false,"rating":9}`, fight),
+		fmt.Sprintf(`{"content_id":%d,"watched_on":"2024-02-01","rewatch":true}`, got),
+		fmt.Sprintf(`{"content_id":%d,"watched_on":"2024-02-01","rewatch":false,"rating":3}`, local),
+	} {
+		apptest.AssertStatus(t, e.do(t, "POST", "/api/v1/users/me/diary", alice.Access, body), http.StatusCreated)
+	}
+	newList := func(body string) int {
+		res := e.do(t, "POST", "/api/v1/lists", alice.Access, body)
+		apptest.AssertStatus(t, res, http.StatusCreated)
+		var l struct{ ID int }
+		res.JSON(t, &l)
+		return l.ID
+	}
+	heists := newList(`{"title":"Heists","description":"One last job.","visibility":"UNLISTED"}`)
+	newList(`{"title":"Empty","visibility":"PRIVATE"}`)
+	for _, it := range []struct {
+		id   int
+		body string
+	}{{local, `{"note":"home"}`}, {got, `{}`}, {fight, `{"position":1,"note":"first"}`}} {
+		apptest.AssertStatus(t, e.do(t, "PUT", fmt.Sprintf("/api/v1/lists/%d/items/%d", heists, it.id), alice.Access, it.body), http.StatusOK)
+	}
+
+	type viewing struct {
+		Content   portability.Ref `json:"content"`
+		WatchedOn string          `json:"watched_on"`
+		Rewatch   bool            `json:"rewatch"`
+		Rating    int             `json:"rating"`
+	}
+	type item struct {
+		List struct {
+			Title, Description, Visibility string
+		} `json:"list"`
+		Content  portability.Ref `json:"content"`
+		Position int             `json:"position"`
+		Note     string          `json:"note"`
+	}
+	read := func(doc map[string]json.RawMessage) ([]viewing, []item) {
+		t.Helper()
+		var vs []viewing
+		var is []item
+		if err := json.Unmarshal(doc["diary"], &vs); err != nil {
+			t.Fatalf("diary: %v (%s)", err, doc["diary"])
+		}
+		if err := json.Unmarshal(doc["lists"], &is); err != nil {
+			t.Fatalf("lists: %v (%s)", err, doc["lists"])
+		}
+		return vs, is
+	}
+	src := e.export(t, alice.Access)
+	vs, is := read(src)
+	if len(vs) != 3 || vs[0].Content.ID != fight || vs[0].Rating != 9 || !vs[1].Rewatch || vs[1].Content.ID != got {
+		t.Fatalf("exported diary: %+v", vs)
+	}
+	if len(is) != 4 || is[0].List.Title != "Heists" || is[0].Content.ID != fight || is[0].Note != "first" || is[1].Content.ID != local ||
+		is[3].List.Title != "Empty" || is[3].Content != (portability.Ref{}) {
+		t.Fatalf("exported lists: %+v", is)
+	}
+	raw, _ := json.Marshal(src)
+	st := e.importDone(t, bob.Access, "source=reelview", raw)
+	if d, l := st.section("diary"), st.section("lists"); d.Imported != 3 || l.Imported != 4 || d.Skipped+l.Skipped+d.Unmatched+l.Unmatched != 0 {
+		t.Fatalf("report: diary %+v, lists %+v", d, l)
+	}
+	dvs, dis := read(e.export(t, bob.Access))
+	if fmt.Sprint(dvs) != fmt.Sprint(vs) || fmt.Sprint(dis) != fmt.Sprint(is) {
+		t.Errorf("after the round trip:\n%+v\n%+v\nwant\n%+v\n%+v", dvs, dis, vs, is)
+	}
+	count := func() (int, int, int) {
+		d, _ := e.DB.Ent.DiaryEntry.Query().Where(diaryentry.UserID(bob.ID)).Count(ctx)
+		l, _ := e.DB.Ent.List.Query().Where(list.UserID(bob.ID)).Count(ctx)
+		i, _ := e.DB.Ent.ListItem.Query().Where(listitem.HasListWith(list.UserID(bob.ID))).Count(ctx)
+		return d, l, i
+	}
+	if d, l, i := count(); d != 3 || l != 2 || i != 3 {
+		t.Fatalf("bob has %d viewings, %d lists, %d items", d, l, i)
+	}
+	st = e.importDone(t, bob.Access, "", raw)
+	if d, l := st.section("diary"), st.section("lists"); d.Imported+l.Imported != 0 || d.Skipped != 3 || l.Skipped != 4 {
+		t.Fatalf("second import: diary %+v, lists %+v", d, l)
+	}
+	if d, l, i := count(); d != 3 || l != 2 || i != 3 {
+		t.Fatalf("after a second import bob has %d viewings, %d lists, %d items", d, l, i)
+	}
+
+	st = e.importDone(t, carol.Access, "", []byte(lbDiary))
+	if d := st.section("diary"); d.Imported != 1 {
+		t.Fatalf("letterboxd diary: %+v", d)
+	}
+	ds, err := e.DB.Ent.DiaryEntry.Query().Where(diaryentry.UserID(carol.ID)).All(ctx)
+	if err != nil || len(ds) != 1 || ds[0].ContentID != fight || ds[0].WatchedOn.Format(time.DateOnly) != "2024-01-04" ||
+		!ds[0].Rewatch || ds[0].Rating == nil || *ds[0].Rating != 9 {
+		t.Fatalf("carol's diary: %+v %v", ds, err)
+	}
+
+	// A list entry out of bounds is refused at upload, naming it.
+	bad := `{"format":"reelview-export","version":1,"lists":[{"list":{"key":1,"title":""},"content":{"type":"movie","tmdb_id":550,"title":"Fight Club","year":1999}}]}`
+	b := apptest.AssertError(t, e.upload(t, carol.Access, "", "application/json", []byte(bad)), http.StatusBadRequest, "VALIDATION_FAILED")
+	if !strings.Contains(fmt.Sprint(b.Details), "lists[0]") {
+		t.Errorf("details %v", b.Details)
 	}
 }

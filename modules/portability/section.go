@@ -49,6 +49,13 @@ type Validator interface {
 	Validate(r Record) error
 }
 
+// Whole is implemented by sections that import all their records in one
+// call instead of chunks, because an entry depends on others (the items
+// of one list).
+type Whole interface {
+	Whole() bool
+}
+
 // AsSection feeds a section constructor into the "portability" group.
 func AsSection(ctor any) any {
 	return fx.Annotate(ctor, fx.As(new(Section)), fx.ResultTags(`group:"portability"`))

@@ -14,8 +14,8 @@ import (
 	"github.com/reelview/reelview/modules/reviews"
 )
 
-// refOf is the Ref of a catalog title.
-func refOf(c *ent.Content) Ref {
+// RefOf is the Ref of a catalog title.
+func RefOf(c *ent.Content) Ref {
 	r := Ref{ID: c.ID, Type: string(c.Type), Title: c.Title}
 	if c.TmdbID != nil {
 		r.TmdbID = *c.TmdbID
@@ -26,10 +26,11 @@ func refOf(c *ent.Content) Ref {
 	return r
 }
 
-// refColumns are the CSV columns of a Ref, first in every section's file.
-var refColumns = []string{"content_id", "type", "tmdb_id", "title", "year"}
+// RefColumns are the CSV columns of a Ref, first in every section's file.
+var RefColumns = []string{"content_id", "type", "tmdb_id", "title", "year"}
 
-func refRow(r Ref) []string {
+// RefRow is a Ref as the RefColumns of a CSV row.
+func RefRow(r Ref) []string {
 	tmdbID, year := "", ""
 	if r.TmdbID != 0 {
 		tmdbID = strconv.FormatInt(r.TmdbID, 10)
@@ -40,7 +41,8 @@ func refRow(r Ref) []string {
 	return []string{strconv.Itoa(r.ID), r.Type, tmdbID, r.Title, year}
 }
 
-func timeCell(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+// TimeCell is a time in a CSV cell (RFC 3339, UTC).
+func TimeCell(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 // reviewSection exports and imports reviews: "reviews" are those with a
 // text, "ratings" those without (in Reelview a rating is a review with no
@@ -77,21 +79,21 @@ func (s *reviewSection) Export(ctx context.Context, userID int) (Exported, error
 		return Exported{}, fmt.Errorf("portability: export %s: %w", s.name, err)
 	}
 	entries := make([]ReviewEntry, len(rows))
-	header := append(append([]string{}, refColumns...), "rating")
+	header := append(append([]string{}, RefColumns...), "rating")
 	if s.name == SectionReviews {
 		header = append(header, "body", "spoiler")
 	}
 	header = append(header, "hidden", "created_at", "updated_at")
 	csvRows := [][]string{header}
 	for i, r := range rows {
-		e := ReviewEntry{Content: refOf(r.Edges.Content), Rating: r.Rating, Body: r.Body, Spoiler: r.Spoiler,
+		e := ReviewEntry{Content: RefOf(r.Edges.Content), Rating: r.Rating, Body: r.Body, Spoiler: r.Spoiler,
 			Hidden: r.Hidden, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 		entries[i] = e
-		row := append(refRow(e.Content), strconv.Itoa(e.Rating))
+		row := append(RefRow(e.Content), strconv.Itoa(e.Rating))
 		if s.name == SectionReviews {
 			row = append(row, e.Body, strconv.FormatBool(e.Spoiler))
 		}
-		csvRows = append(csvRows, append(row, strconv.FormatBool(e.Hidden), timeCell(e.CreatedAt), timeCell(e.UpdatedAt)))
+		csvRows = append(csvRows, append(row, strconv.FormatBool(e.Hidden), TimeCell(e.CreatedAt), TimeCell(e.UpdatedAt)))
 	}
 	return Exported{JSON: entries, CSV: csvRows}, nil
 }
@@ -168,10 +170,10 @@ func (s *bookmarkSection) Export(ctx context.Context, userID int) (Exported, err
 		return Exported{}, fmt.Errorf("portability: export bookmarks: %w", err)
 	}
 	entries := make([]BookmarkEntry, len(rows))
-	csvRows := [][]string{append(append([]string{}, refColumns...), "bookmarked_at")}
+	csvRows := [][]string{append(append([]string{}, RefColumns...), "bookmarked_at")}
 	for i, b := range rows {
-		entries[i] = BookmarkEntry{Content: refOf(b.Edges.Content), BookmarkedAt: b.CreatedAt.UTC()}
-		csvRows = append(csvRows, append(refRow(entries[i].Content), timeCell(entries[i].BookmarkedAt)))
+		entries[i] = BookmarkEntry{Content: RefOf(b.Edges.Content), BookmarkedAt: b.CreatedAt.UTC()}
+		csvRows = append(csvRows, append(RefRow(entries[i].Content), TimeCell(entries[i].BookmarkedAt)))
 	}
 	return Exported{JSON: entries, CSV: csvRows}, nil
 }

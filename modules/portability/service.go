@@ -141,7 +141,7 @@ func (s *Service) ExportZIP(ctx context.Context, userID int) ([]byte, error) {
 		name string
 		rows [][]string
 	}{{"profile.csv", [][]string{{"id", "email", "nickname", "bio", "avatar_url", "private", "created_at"},
-		{strconv.Itoa(p.ID), p.Email, p.Nickname, p.Bio, p.AvatarURL, strconv.FormatBool(p.Private), timeCell(p.CreatedAt)}}}}
+		{strconv.Itoa(p.ID), p.Email, p.Nickname, p.Bio, p.AvatarURL, strconv.FormatBool(p.Private), TimeCell(p.CreatedAt)}}}}
 	for _, sec := range s.sections {
 		e, err := sec.Export(ctx, userID)
 		if err != nil {

@@ -111,6 +111,10 @@ type Auth struct {
 	// ended on another replica still passes when the revocation message is
 	// lost (0 asks Redis on every request).
 	SessionCacheTTL time.Duration `env:"SESSION_CACHE_TTL" envDefault:"2s"`
+	// AccountCacheTTL is how long a process keeps the caller's own account
+	// for GET /users/me; every change of a user row through the service
+	// drops it everywhere at once, and the TTL bounds a lost message.
+	AccountCacheTTL time.Duration `env:"ACCOUNT_CACHE_TTL" envDefault:"2s"`
 }
 
 // RateLimit configures the Redis-backed rate limiter. A Rate is written
@@ -454,6 +458,9 @@ func (c Config) Validate() error {
 	}
 	if c.Contents.ListCacheTTL < 0 || c.Contents.ListCacheTTL > time.Minute {
 		bad("CONTENT_LIST_CACHE_TTL", "must be between 0s (off) and 1m, got %s", c.Contents.ListCacheTTL)
+	}
+	if c.Auth.AccountCacheTTL < 0 || c.Auth.AccountCacheTTL > 10*time.Second {
+		bad("ACCOUNT_CACHE_TTL", "must be between 0s (off) and 10s, got %s", c.Auth.AccountCacheTTL)
 	}
 	if c.Auth.SessionCacheTTL < 0 || c.Auth.SessionCacheTTL > 10*time.Second {
 		bad("SESSION_CACHE_TTL", "must be between 0s (off) and 10s, got %s", c.Auth.SessionCacheTTL)

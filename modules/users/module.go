@@ -13,7 +13,9 @@ import (
 var Module = fx.Module("users",
 	fx.Provide(
 		NewService,
+		newAccountCache,
 		server.AsRoutes(NewHandler),
 	),
+	fx.Invoke(watchAccounts),
 	fx.Decorate(func(l *zap.Logger) *zap.Logger { return l.Named("users") }),
 )

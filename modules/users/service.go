@@ -26,6 +26,8 @@ type Service struct {
 	auth    *auth.Service
 	hasher  *auth.Hasher
 	follows Follows
+	// accounts caches GET /users/me; nil when ACCOUNT_CACHE_TTL is 0.
+	accounts *accountCache
 }
 
 // Follows counts a user's followers and the accounts they follow, and
@@ -45,11 +47,13 @@ type Params struct {
 	Auth    *auth.Service
 	Hasher  *auth.Hasher
 	Follows Follows `optional:"true"`
+	// Accounts is nil when ACCOUNT_CACHE_TTL is 0.
+	Accounts *accountCache
 }
 
 // NewService returns the users service.
 func NewService(p Params) *Service {
-	return &Service{db: p.DB, auth: p.Auth, hasher: p.Hasher, follows: p.Follows}
+	return &Service{db: p.DB, auth: p.Auth, hasher: p.Hasher, follows: p.Follows, accounts: p.Accounts}
 }
 
 func (s *Service) get(ctx context.Context, id int) (*ent.User, error) {
@@ -65,11 +69,23 @@ func (s *Service) get(ctx context.Context, id int) (*ent.User, error) {
 
 // Me returns the caller's own account.
 func (s *Service) Me(ctx context.Context, id int) (auth.User, error) {
+	var gen uint64
+	if s.accounts != nil {
+		u, ok, g := s.accounts.get(id)
+		if ok {
+			return u, nil
+		}
+		gen = g
+	}
 	u, err := s.get(ctx, id)
 	if err != nil {
 		return auth.User{}, err
 	}
-	return auth.UserFromEnt(u), nil
+	out := auth.UserFromEnt(u)
+	if s.accounts != nil {
+		s.accounts.keep(gen, out)
+	}
+	return out, nil
 }
 
 // Patch is a change of one's own profile; nil fields stay as they are.

@@ -13,6 +13,7 @@ import (
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/fx"
+	"go.uber.org/zap"
 
 	"github.com/reelview/reelview/config"
 )
@@ -105,3 +106,36 @@ var Module = fx.Module("cache",
 		return r, nil
 	}),
 )
+
+// Listen calls handle with the comma-separated parts of every message
+// published on channel, from the app's start to its stop. It waits at start
+// for the subscription, so that a process that has started hears every
+// later message; failing that (Redis down), go-redis keeps retrying in the
+// background and what is told meanwhile is lost, which callers bound with
+// a TTL. what names the channel in the log.
+func (r *Redis) Listen(lc fx.Lifecycle, channel, what string, log *zap.Logger, handle func(parts ...string)) {
+	var (
+		sub  *redis.PubSub
+		done = make(chan struct{})
+	)
+	lc.Append(fx.Hook{
+		OnStart: func(ctx context.Context) error {
+			sub = r.Subscribe(context.Background(), channel)
+			if _, err := sub.Receive(ctx); err != nil {
+				log.Warn(what+": not subscribed yet", zap.Error(err))
+			}
+			go func() {
+				defer close(done)
+				for m := range sub.Channel() {
+					handle(strings.Split(m.Payload, ",")...)
+				}
+			}()
+			return nil
+		},
+		OnStop: func(context.Context) error {
+			err := sub.Close()
+			<-done
+			return err
+		},
+	})
+}

@@ -142,31 +142,5 @@ func listenForRevocations(lc fx.Lifecycle, s *Sessions, log *zap.Logger) {
 	if s.cache == nil {
 		return
 	}
-	var (
-		sub  *redis.PubSub
-		done = make(chan struct{})
-	)
-	lc.Append(fx.Hook{
-		OnStart: func(ctx context.Context) error {
-			sub = s.rdb.Subscribe(context.Background(), s.revocations())
-			// Wait for the subscription, so that a replica that has started
-			// hears every later revocation. Failing that, go-redis keeps
-			// retrying in the background and the TTL bounds the delay.
-			if _, err := sub.Receive(ctx); err != nil {
-				log.Warn("session revocations: not subscribed yet", zap.Error(err))
-			}
-			go func() {
-				defer close(done)
-				for m := range sub.Channel() {
-					s.cache.drop(strings.Split(m.Payload, ",")...)
-				}
-			}()
-			return nil
-		},
-		OnStop: func(context.Context) error {
-			err := sub.Close()
-			<-done
-			return err
-		},
-	})
+	s.rdb.Listen(lc, s.revocations(), "session revocations", log, s.cache.drop)
 }

@@ -211,31 +211,5 @@ func (c *detailCache) listen(lc fx.Lifecycle, log *zap.Logger) {
 	if c.local == nil && c.lists == nil {
 		return
 	}
-	var (
-		sub  *redis.PubSub
-		done = make(chan struct{})
-	)
-	lc.Append(fx.Hook{
-		OnStart: func(ctx context.Context) error {
-			sub = c.rdb.Subscribe(context.Background(), c.channel())
-			// Wait for the subscription, so that a replica that has started
-			// hears every later invalidation. Failing that, go-redis keeps
-			// retrying in the background and the local TTL bounds staleness.
-			if _, err := sub.Receive(ctx); err != nil {
-				log.Warn("content invalidations: not subscribed yet", zap.Error(err))
-			}
-			go func() {
-				defer close(done)
-				for m := range sub.Channel() {
-					c.evict(strings.Split(m.Payload, ",")...)
-				}
-			}()
-			return nil
-		},
-		OnStop: func(context.Context) error {
-			err := sub.Close()
-			<-done
-			return err
-		},
-	})
+	c.rdb.Listen(lc, c.channel(), "content invalidations", log, c.evict)
 }

@@ -7,7 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"go.uber.org/fx"
 	"go.uber.org/zap"
 
@@ -154,34 +153,13 @@ func watchAccounts(lc fx.Lifecycle, c *accountCache, db *ent.Client, log *zap.Lo
 		return
 	}
 	db.User.Use(c.hook)
-	var (
-		sub  *redis.PubSub
-		done = make(chan struct{})
-	)
-	lc.Append(fx.Hook{
-		OnStart: func(ctx context.Context) error {
-			sub = c.rdb.Subscribe(context.Background(), c.channel())
-			if _, err := sub.Receive(ctx); err != nil {
-				log.Warn("account changes: not subscribed yet", zap.Error(err))
+	c.rdb.Listen(lc, c.channel(), "account changes", log, func(parts ...string) {
+		ids := make([]int, 0, len(parts))
+		for _, p := range parts {
+			if id, err := strconv.Atoi(p); err == nil {
+				ids = append(ids, id)
 			}
-			go func() {
-				defer close(done)
-				for m := range sub.Channel() {
-					var ids []int
-					for _, p := range strings.Split(m.Payload, ",") {
-						if id, err := strconv.Atoi(p); err == nil {
-							ids = append(ids, id)
-						}
-					}
-					c.drop(ids...)
-				}
-			}()
-			return nil
-		},
-		OnStop: func(context.Context) error {
-			err := sub.Close()
-			<-done
-			return err
-		},
+		}
+		c.drop(ids...)
 	})
 }

@@ -15,6 +15,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/reelview/reelview/app/apptest"
 )
 
 // TestSoak runs a mixed workload (catalog reads, search, review lists,
@@ -99,8 +101,13 @@ func TestSoak(t *testing.T) {
 	}
 	end := samples[len(samples)-1]
 	t.Logf("database pool: %.0f waits, %.3fs waited in all; Redis pool: %.0f timeouts", end.dbWaits, end.dbWaitSeconds, end.redisTimeouts)
-	if end.dbWaits > 0 && end.dbWaitSeconds/end.dbWaits > 0.1 {
+	// The production pool is PostgreSQL's (DATABASE_MAX_CONNS). The embedded
+	// SQLite file has one writer and a pool of 4, so its writes queue by
+	// design, the more so on a loaded machine: reported, not judged.
+	if exhausted := end.dbWaits > 0 && end.dbWaitSeconds/end.dbWaits > 0.1; exhausted && apptest.Postgres() {
 		t.Errorf("database pool exhausted: %.0f waits of %.0f ms on average", end.dbWaits, 1000*end.dbWaitSeconds/end.dbWaits)
+	} else if exhausted {
+		t.Logf("embedded SQLite: writes queued %.0f ms on average (one writer)", 1000*end.dbWaitSeconds/end.dbWaits)
 	}
 	if end.redisTimeouts > 0 {
 		t.Errorf("Redis pool exhausted: %.0f timeouts", end.redisTimeouts)

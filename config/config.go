@@ -67,9 +67,9 @@ type HTTP struct {
 	// DrainDelay is how long a stopping server keeps serving while /ready
 	// answers 503 and every answer closes its connection, so that load
 	// balancers take the instance out before it stops listening.
-	DrainDelay time.Duration `env:"SHUTDOWN_DRAIN_DELAY" envDefault:"0s"`
-	CORSOrigins     []string      `env:"CORS_ALLOW_ORIGINS" envSeparator:","`
-	TrustedProxies  []string      `env:"TRUSTED_PROXIES" envSeparator:","`
+	DrainDelay     time.Duration `env:"SHUTDOWN_DRAIN_DELAY" envDefault:"0s"`
+	CORSOrigins    []string      `env:"CORS_ALLOW_ORIGINS" envSeparator:","`
+	TrustedProxies []string      `env:"TRUSTED_PROXIES" envSeparator:","`
 }
 
 // Database selects PostgreSQL (URL set) or the embedded SQLite file (URL empty).

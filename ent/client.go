@@ -21,6 +21,7 @@ import (
 	"github.com/reelview/reelview/ent/content"
 	"github.com/reelview/reelview/ent/device"
 	"github.com/reelview/reelview/ent/diaryentry"
+	"github.com/reelview/reelview/ent/feedentry"
 	"github.com/reelview/reelview/ent/follow"
 	"github.com/reelview/reelview/ent/genre"
 	"github.com/reelview/reelview/ent/list"
@@ -53,6 +54,8 @@ type Client struct {
 	Device *DeviceClient
 	// DiaryEntry is the client for interacting with the DiaryEntry builders.
 	DiaryEntry *DiaryEntryClient
+	// FeedEntry is the client for interacting with the FeedEntry builders.
+	FeedEntry *FeedEntryClient
 	// Follow is the client for interacting with the Follow builders.
 	Follow *FollowClient
 	// Genre is the client for interacting with the Genre builders.
@@ -92,6 +95,7 @@ func (c *Client) init() {
 	c.Content = NewContentClient(c.config)
 	c.Device = NewDeviceClient(c.config)
 	c.DiaryEntry = NewDiaryEntryClient(c.config)
+	c.FeedEntry = NewFeedEntryClient(c.config)
 	c.Follow = NewFollowClient(c.config)
 	c.Genre = NewGenreClient(c.config)
 	c.List = NewListClient(c.config)
@@ -201,6 +205,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Content:      NewContentClient(cfg),
 		Device:       NewDeviceClient(cfg),
 		DiaryEntry:   NewDiaryEntryClient(cfg),
+		FeedEntry:    NewFeedEntryClient(cfg),
 		Follow:       NewFollowClient(cfg),
 		Genre:        NewGenreClient(cfg),
 		List:         NewListClient(cfg),
@@ -237,6 +242,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Content:      NewContentClient(cfg),
 		Device:       NewDeviceClient(cfg),
 		DiaryEntry:   NewDiaryEntryClient(cfg),
+		FeedEntry:    NewFeedEntryClient(cfg),
 		Follow:       NewFollowClient(cfg),
 		Genre:        NewGenreClient(cfg),
 		List:         NewListClient(cfg),
@@ -277,9 +283,9 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.Block, c.Bookmark, c.Comment, c.Content, c.Device, c.DiaryEntry, c.Follow,
-		c.Genre, c.List, c.ListItem, c.ListLike, c.Notification, c.PushDelivery,
-		c.Review, c.ReviewLike, c.ReviewReport, c.User,
+		c.Block, c.Bookmark, c.Comment, c.Content, c.Device, c.DiaryEntry, c.FeedEntry,
+		c.Follow, c.Genre, c.List, c.ListItem, c.ListLike, c.Notification,
+		c.PushDelivery, c.Review, c.ReviewLike, c.ReviewReport, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -289,9 +295,9 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.Block, c.Bookmark, c.Comment, c.Content, c.Device, c.DiaryEntry, c.Follow,
-		c.Genre, c.List, c.ListItem, c.ListLike, c.Notification, c.PushDelivery,
-		c.Review, c.ReviewLike, c.ReviewReport, c.User,
+		c.Block, c.Bookmark, c.Comment, c.Content, c.Device, c.DiaryEntry, c.FeedEntry,
+		c.Follow, c.Genre, c.List, c.ListItem, c.ListLike, c.Notification,
+		c.PushDelivery, c.Review, c.ReviewLike, c.ReviewReport, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -312,6 +318,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Device.mutate(ctx, m)
 	case *DiaryEntryMutation:
 		return c.DiaryEntry.mutate(ctx, m)
+	case *FeedEntryMutation:
+		return c.FeedEntry.mutate(ctx, m)
 	case *FollowMutation:
 		return c.Follow.mutate(ctx, m)
 	case *GenreMutation:
@@ -1362,6 +1370,139 @@ func (c *DiaryEntryClient) mutate(ctx context.Context, m *DiaryEntryMutation) (V
 		return (&DiaryEntryDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown DiaryEntry mutation op: %q", m.Op())
+	}
+}
+
+// FeedEntryClient is a client for the FeedEntry schema.
+type FeedEntryClient struct {
+	config
+}
+
+// NewFeedEntryClient returns a client for the FeedEntry from the given config.
+func NewFeedEntryClient(c config) *FeedEntryClient {
+	return &FeedEntryClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `feedentry.Hooks(f(g(h())))`.
+func (c *FeedEntryClient) Use(hooks ...Hook) {
+	c.hooks.FeedEntry = append(c.hooks.FeedEntry, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `feedentry.Intercept(f(g(h())))`.
+func (c *FeedEntryClient) Intercept(interceptors ...Interceptor) {
+	c.inters.FeedEntry = append(c.inters.FeedEntry, interceptors...)
+}
+
+// Create returns a builder for creating a FeedEntry entity.
+func (c *FeedEntryClient) Create() *FeedEntryCreate {
+	mutation := newFeedEntryMutation(c.config, OpCreate)
+	return &FeedEntryCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of FeedEntry entities.
+func (c *FeedEntryClient) CreateBulk(builders ...*FeedEntryCreate) *FeedEntryCreateBulk {
+	return &FeedEntryCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *FeedEntryClient) MapCreateBulk(slice any, setFunc func(*FeedEntryCreate, int)) *FeedEntryCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &FeedEntryCreateBulk{err: fmt.Errorf("calling to FeedEntryClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*FeedEntryCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &FeedEntryCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for FeedEntry.
+func (c *FeedEntryClient) Update() *FeedEntryUpdate {
+	mutation := newFeedEntryMutation(c.config, OpUpdate)
+	return &FeedEntryUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *FeedEntryClient) UpdateOne(_m *FeedEntry) *FeedEntryUpdateOne {
+	mutation := newFeedEntryMutation(c.config, OpUpdateOne, withFeedEntry(_m))
+	return &FeedEntryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *FeedEntryClient) UpdateOneID(id int) *FeedEntryUpdateOne {
+	mutation := newFeedEntryMutation(c.config, OpUpdateOne, withFeedEntryID(id))
+	return &FeedEntryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for FeedEntry.
+func (c *FeedEntryClient) Delete() *FeedEntryDelete {
+	mutation := newFeedEntryMutation(c.config, OpDelete)
+	return &FeedEntryDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *FeedEntryClient) DeleteOne(_m *FeedEntry) *FeedEntryDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *FeedEntryClient) DeleteOneID(id int) *FeedEntryDeleteOne {
+	builder := c.Delete().Where(feedentry.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &FeedEntryDeleteOne{builder}
+}
+
+// Query returns a query builder for FeedEntry.
+func (c *FeedEntryClient) Query() *FeedEntryQuery {
+	return &FeedEntryQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeFeedEntry},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a FeedEntry entity by its id.
+func (c *FeedEntryClient) Get(ctx context.Context, id int) (*FeedEntry, error) {
+	return c.Query().Where(feedentry.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *FeedEntryClient) GetX(ctx context.Context, id int) *FeedEntry {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *FeedEntryClient) Hooks() []Hook {
+	return c.hooks.FeedEntry
+}
+
+// Interceptors returns the client interceptors.
+func (c *FeedEntryClient) Interceptors() []Interceptor {
+	return c.inters.FeedEntry
+}
+
+func (c *FeedEntryClient) mutate(ctx context.Context, m *FeedEntryMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&FeedEntryCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&FeedEntryUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&FeedEntryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&FeedEntryDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown FeedEntry mutation op: %q", m.Op())
 	}
 }
 
@@ -3365,13 +3506,13 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		Block, Bookmark, Comment, Content, Device, DiaryEntry, Follow, Genre, List,
-		ListItem, ListLike, Notification, PushDelivery, Review, ReviewLike,
+		Block, Bookmark, Comment, Content, Device, DiaryEntry, FeedEntry, Follow, Genre,
+		List, ListItem, ListLike, Notification, PushDelivery, Review, ReviewLike,
 		ReviewReport, User []ent.Hook
 	}
 	inters struct {
-		Block, Bookmark, Comment, Content, Device, DiaryEntry, Follow, Genre, List,
-		ListItem, ListLike, Notification, PushDelivery, Review, ReviewLike,
+		Block, Bookmark, Comment, Content, Device, DiaryEntry, FeedEntry, Follow, Genre,
+		List, ListItem, ListLike, Notification, PushDelivery, Review, ReviewLike,
 		ReviewReport, User []ent.Interceptor
 	}
 )

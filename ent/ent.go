@@ -18,6 +18,7 @@ import (
 	"github.com/reelview/reelview/ent/content"
 	"github.com/reelview/reelview/ent/device"
 	"github.com/reelview/reelview/ent/diaryentry"
+	"github.com/reelview/reelview/ent/feedentry"
 	"github.com/reelview/reelview/ent/follow"
 	"github.com/reelview/reelview/ent/genre"
 	"github.com/reelview/reelview/ent/list"
@@ -95,6 +96,7 @@ func checkColumn(t, c string) error {
 			content.Table:      content.ValidColumn,
 			device.Table:       device.ValidColumn,
 			diaryentry.Table:   diaryentry.ValidColumn,
+			feedentry.Table:    feedentry.ValidColumn,
 			follow.Table:       follow.ValidColumn,
 			genre.Table:        genre.ValidColumn,
 			list.Table:         list.ValidColumn,

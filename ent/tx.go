@@ -26,6 +26,8 @@ type Tx struct {
 	Device *DeviceClient
 	// DiaryEntry is the client for interacting with the DiaryEntry builders.
 	DiaryEntry *DiaryEntryClient
+	// FeedEntry is the client for interacting with the FeedEntry builders.
+	FeedEntry *FeedEntryClient
 	// Follow is the client for interacting with the Follow builders.
 	Follow *FollowClient
 	// Genre is the client for interacting with the Genre builders.
@@ -185,6 +187,7 @@ func (tx *Tx) init() {
 	tx.Content = NewContentClient(tx.config)
 	tx.Device = NewDeviceClient(tx.config)
 	tx.DiaryEntry = NewDiaryEntryClient(tx.config)
+	tx.FeedEntry = NewFeedEntryClient(tx.config)
 	tx.Follow = NewFollowClient(tx.config)
 	tx.Genre = NewGenreClient(tx.config)
 	tx.List = NewListClient(tx.config)

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/reelview/reelview/modules/social/inbox"
 )
 
 // Volumes are the sizes of a synthetic data set.
@@ -121,6 +123,12 @@ func Synthetic(ctx context.Context, db *sql.DB, postgres bool, v Volumes, progre
 		SELECT $3::bigint + i / $5, $3::bigint + (i / $5 + 1 + (i % $5) * ($4 / $5)) % $4, 'ACTIVE', now()
 		FROM generate_series($1::int, $2::int) i`, firstUser, v.Users, FollowsEach); err != nil {
 		return err
+	}
+	// The follows were written in SQL: their followers' feed inboxes are
+	// filled from them in one statement (the app fills them as it goes).
+	fmt.Fprintln(progress, "feed inboxes…")
+	if err := (inbox.Writer{Postgres: true}).FillAll(ctx, conn); err != nil {
+		return fmt.Errorf("seed: %w", err)
 	}
 	fmt.Fprintln(progress, "counters and aggregates…")
 	for _, stmt := range []string{

@@ -2,12 +2,15 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"net/http"
 	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/reelview/reelview/modules/social/inbox"
 )
 
 // feedFollows is how many people each S8 caller follows: the follow list
@@ -34,13 +37,29 @@ func (f *fixture) followForFeed(ctx context.Context, dbURL string) error {
 		return fmt.Errorf("the bench database has no account following %d people (seed with --follows; --reseed)", feedFollows)
 	}
 	for i, u := range f.users {
-		if _, err := conn.Exec(ctx, `INSERT INTO follows (follower_id, followee_id, status, created_at)
-			SELECT (SELECT id FROM users WHERE email = $1), followee_id, 'ACTIVE', now() FROM follows WHERE follower_id = $2
-			ON CONFLICT DO NOTHING`, u.email, followers[i%len(followers)]); err != nil {
+		var id int
+		if err := conn.QueryRow(ctx, `SELECT id FROM users WHERE email = $1`, u.email).Scan(&id); err != nil {
 			return fmt.Errorf("feed follows: %w", err)
+		}
+		if _, err := conn.Exec(ctx, `INSERT INTO follows (follower_id, followee_id, status, created_at)
+			SELECT $1, followee_id, 'ACTIVE', now() FROM follows WHERE follower_id = $2
+			ON CONFLICT DO NOTHING`, id, followers[i%len(followers)]); err != nil {
+			return fmt.Errorf("feed follows: %w", err)
+		}
+		// Written in SQL, the follows fill the feed inbox the same way.
+		if err := (inbox.Writer{Postgres: true}).FillFollower(ctx, pgxExec{conn}, id); err != nil {
+			return fmt.Errorf("feed inbox: %w", err)
 		}
 	}
 	return nil
+}
+
+// pgxExec runs the inbox's statements on a pgx connection.
+type pgxExec struct{ *pgx.Conn }
+
+func (c pgxExec) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	_, err := c.Exec(ctx, q, args...)
+	return nil, err
 }
 
 // feedScenario is S8: the first page of GET /feed for the bench users in

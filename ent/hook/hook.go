@@ -81,6 +81,18 @@ func (f DiaryEntryFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, 
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.DiaryEntryMutation", m)
 }
 
+// The FeedEntryFunc type is an adapter to allow the use of ordinary
+// function as FeedEntry mutator.
+type FeedEntryFunc func(context.Context, *ent.FeedEntryMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f FeedEntryFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.FeedEntryMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.FeedEntryMutation", m)
+}
+
 // The FollowFunc type is an adapter to allow the use of ordinary
 // function as Follow mutator.
 type FollowFunc func(context.Context, *ent.FollowMutation) (ent.Value, error)

@@ -14,6 +14,7 @@ import (
 	"github.com/reelview/reelview/ent/content"
 	"github.com/reelview/reelview/ent/device"
 	"github.com/reelview/reelview/ent/diaryentry"
+	"github.com/reelview/reelview/ent/feedentry"
 	"github.com/reelview/reelview/ent/follow"
 	"github.com/reelview/reelview/ent/genre"
 	"github.com/reelview/reelview/ent/list"
@@ -244,6 +245,33 @@ func (f TraverseDiaryEntry) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.DiaryEntryQuery", q)
+}
+
+// The FeedEntryFunc type is an adapter to allow the use of ordinary function as a Querier.
+type FeedEntryFunc func(context.Context, *ent.FeedEntryQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f FeedEntryFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.FeedEntryQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.FeedEntryQuery", q)
+}
+
+// The TraverseFeedEntry type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseFeedEntry func(context.Context, *ent.FeedEntryQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseFeedEntry) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseFeedEntry) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.FeedEntryQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.FeedEntryQuery", q)
 }
 
 // The FollowFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -558,6 +586,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.DeviceQuery, predicate.Device, device.OrderOption]{typ: ent.TypeDevice, tq: q}, nil
 	case *ent.DiaryEntryQuery:
 		return &query[*ent.DiaryEntryQuery, predicate.DiaryEntry, diaryentry.OrderOption]{typ: ent.TypeDiaryEntry, tq: q}, nil
+	case *ent.FeedEntryQuery:
+		return &query[*ent.FeedEntryQuery, predicate.FeedEntry, feedentry.OrderOption]{typ: ent.TypeFeedEntry, tq: q}, nil
 	case *ent.FollowQuery:
 		return &query[*ent.FollowQuery, predicate.Follow, follow.OrderOption]{typ: ent.TypeFollow, tq: q}, nil
 	case *ent.GenreQuery:

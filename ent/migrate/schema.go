@@ -325,6 +325,43 @@ var (
 			},
 		},
 	}
+	// FeedEntriesColumns holds the columns for the "feed_entries" table.
+	FeedEntriesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "recipient_id", Type: field.TypeInt},
+		{Name: "actor_id", Type: field.TypeInt},
+		{Name: "src", Type: field.TypeString, Size: 1},
+		{Name: "event_id", Type: field.TypeInt},
+		{Name: "created_at", Type: field.TypeTime},
+	}
+	// FeedEntriesTable holds the schema information for the "feed_entries" table.
+	FeedEntriesTable = &schema.Table{
+		Name:       "feed_entries",
+		Columns:    FeedEntriesColumns,
+		PrimaryKey: []*schema.Column{FeedEntriesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "feedentry_recipient_id_src_event_id",
+				Unique:  true,
+				Columns: []*schema.Column{FeedEntriesColumns[1], FeedEntriesColumns[3], FeedEntriesColumns[4]},
+			},
+			{
+				Name:    "feedentry_recipient_id_created_at_src_event_id",
+				Unique:  false,
+				Columns: []*schema.Column{FeedEntriesColumns[1], FeedEntriesColumns[5], FeedEntriesColumns[3], FeedEntriesColumns[4]},
+			},
+			{
+				Name:    "feedentry_recipient_id_actor_id",
+				Unique:  false,
+				Columns: []*schema.Column{FeedEntriesColumns[1], FeedEntriesColumns[2]},
+			},
+			{
+				Name:    "feedentry_src_event_id",
+				Unique:  false,
+				Columns: []*schema.Column{FeedEntriesColumns[3], FeedEntriesColumns[4]},
+			},
+		},
+	}
 	// FollowsColumns holds the columns for the "follows" table.
 	FollowsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -867,6 +904,7 @@ var (
 		ContentsTable,
 		DevicesTable,
 		DiaryEntriesTable,
+		FeedEntriesTable,
 		FollowsTable,
 		GenresTable,
 		ListsTable,

@@ -24,6 +24,9 @@ type Device func(*sql.Selector)
 // DiaryEntry is the predicate function for diaryentry builders.
 type DiaryEntry func(*sql.Selector)
 
+// FeedEntry is the predicate function for feedentry builders.
+type FeedEntry func(*sql.Selector)
+
 // Follow is the predicate function for follow builders.
 type Follow func(*sql.Selector)
 

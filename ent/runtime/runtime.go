@@ -11,6 +11,7 @@ import (
 	"github.com/reelview/reelview/ent/content"
 	"github.com/reelview/reelview/ent/device"
 	"github.com/reelview/reelview/ent/diaryentry"
+	"github.com/reelview/reelview/ent/feedentry"
 	"github.com/reelview/reelview/ent/follow"
 	"github.com/reelview/reelview/ent/genre"
 	"github.com/reelview/reelview/ent/list"
@@ -249,6 +250,26 @@ func init() {
 	diaryentryDescRating := diaryentryFields[4].Descriptor()
 	// diaryentry.RatingValidator is a validator for the "rating" field. It is called by the builders before save.
 	diaryentry.RatingValidator = diaryentryDescRating.Validators[0].(func(int) error)
+	feedentryFields := schema.FeedEntry{}.Fields()
+	_ = feedentryFields
+	// feedentryDescSrc is the schema descriptor for src field.
+	feedentryDescSrc := feedentryFields[2].Descriptor()
+	// feedentry.SrcValidator is a validator for the "src" field. It is called by the builders before save.
+	feedentry.SrcValidator = func() func(string) error {
+		validators := feedentryDescSrc.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(src string) error {
+			for _, fn := range fns {
+				if err := fn(src); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
 	followMixin := schema.Follow{}.Mixin()
 	followMixinFields0 := followMixin[0].Fields()
 	_ = followMixinFields0

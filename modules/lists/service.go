@@ -198,18 +198,28 @@ func (s *Service) Create(ctx context.Context, v Viewer, in NewList) (List, error
 	if in.Title != nil {
 		title = *in.Title
 	}
-	c := s.db.List.Create().SetUserID(v.ID).SetTitle(title)
-	if in.Description != nil {
-		c.SetDescription(*in.Description)
-	}
-	if in.Visibility != nil {
-		c.SetVisibility(list.Visibility(*in.Visibility))
-	}
-	row, err := c.Save(ctx)
+	var id int
+	// In a transaction: the list and its entries in the followers' feeds
+	// (an ent hook of the social module) exist together or not at all.
+	err := database.WithTx(ctx, s.db, func(tx *ent.Tx) error {
+		c := tx.List.Create().SetUserID(v.ID).SetTitle(title)
+		if in.Description != nil {
+			c.SetDescription(*in.Description)
+		}
+		if in.Visibility != nil {
+			c.SetVisibility(list.Visibility(*in.Visibility))
+		}
+		row, err := c.Save(ctx)
+		if err != nil {
+			return fmt.Errorf("lists: create: %w", err)
+		}
+		id = row.ID
+		return nil
+	})
 	if err != nil {
-		return List{}, fmt.Errorf("lists: create: %w", err)
+		return List{}, err
 	}
-	return s.Get(ctx, v, row.ID)
+	return s.Get(ctx, v, id)
 }
 
 // Get returns a list the viewer may see, with liked_by_me. ErrNotFound.

@@ -2,6 +2,7 @@ package reviews
 
 import (
 	"context"
+	stdsql "database/sql"
 	"fmt"
 	"slices"
 	"strings"
@@ -56,20 +57,23 @@ func (s *Service) Like(ctx context.Context, v Viewer, id int) error {
 		if r.UserID == v.ID {
 			return ErrOwnReview
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO review_likes (user_id, review_id, created_at)
-			VALUES ($1, $2, $3) ON CONFLICT (user_id, review_id) DO NOTHING`,
-			v.ID, id, time.Now().UTC().Truncate(time.Microsecond))
+		at := time.Now().UTC().Truncate(time.Microsecond)
+		rows, err := tx.QueryContext(ctx, `INSERT INTO review_likes (user_id, review_id, created_at)
+			VALUES ($1, $2, $3) ON CONFLICT (user_id, review_id) DO NOTHING RETURNING id`, v.ID, id, at)
 		if err != nil {
 			return fmt.Errorf("reviews: like: %w", err)
 		}
-		n, err := res.RowsAffected()
+		likeID, liked, err := returnedID(rows)
 		if err != nil {
-			return err
+			return fmt.Errorf("reviews: like: %w", err)
 		}
-		if n != 1 {
+		if !liked {
 			return nil // already liked: nothing changes, nobody is told again
 		}
 		if err := tx.Review.UpdateOneID(id).AddLikeCount(1).Exec(ctx); err != nil {
+			return err
+		}
+		if err := s.feed.ReviewLiked(ctx, tx, likeID, v.ID, at); err != nil {
 			return err
 		}
 		// In the same transaction: the like and its notification exist
@@ -82,6 +86,9 @@ func (s *Service) Like(ctx context.Context, v Viewer, id int) error {
 func (s *Service) Unlike(ctx context.Context, v Viewer, id int) error {
 	return database.WithTx(ctx, s.db, func(tx *ent.Tx) error {
 		if _, err := s.visibleReview(ctx, tx.Review, v, id, nil); err != nil { // one's like goes, block or not
+			return err
+		}
+		if err := s.feed.LikeRemoving(ctx, tx, v.ID, id); err != nil {
 			return err
 		}
 		n, err := tx.ReviewLike.Delete().Where(reviewlike.UserID(v.ID), reviewlike.ReviewID(id)).Exec(ctx)
@@ -323,4 +330,17 @@ func (s *Service) OpenReports(ctx context.Context, p server.PageParams) ([]Repor
 		out = append(out, item)
 	}
 	return out, total, nil
+}
+
+// returnedID reads the id an INSERT … ON CONFLICT DO NOTHING RETURNING id
+// returned, if it inserted a row, and closes rows.
+func returnedID(rows *stdsql.Rows) (id int, ok bool, err error) {
+	defer rows.Close()
+	if rows.Next() {
+		if err := rows.Scan(&id); err != nil {
+			return 0, false, err
+		}
+		ok = true
+	}
+	return id, ok, rows.Err()
 }

@@ -2,6 +2,7 @@ package reviews
 
 import (
 	"context"
+	"time"
 
 	"github.com/reelview/reelview/ent"
 )
@@ -29,6 +30,28 @@ type noEvents struct{}
 
 func (noEvents) ReviewLiked(context.Context, *ent.Tx, Event) error     { return nil }
 func (noEvents) ReviewCommented(context.Context, *ent.Tx, Event) error { return nil }
+
+// Feed receives the events of the activity feed inside the transaction
+// that makes them, so the followers' inboxes (the social module) change
+// with the review or like or not at all. An error rolls the action back.
+// Without it, nothing is written.
+type Feed interface {
+	// ReviewPosted: a review or rating was created.
+	ReviewPosted(ctx context.Context, tx *ent.Tx, r *ent.Review) error
+	// ReviewRemoved: a review was deleted.
+	ReviewRemoved(ctx context.Context, tx *ent.Tx, reviewID int) error
+	// ReviewLiked: userID liked a review, the like row likeID made at at.
+	ReviewLiked(ctx context.Context, tx *ent.Tx, likeID, userID int, at time.Time) error
+	// LikeRemoving: userID's like of reviewID is about to be deleted.
+	LikeRemoving(ctx context.Context, tx *ent.Tx, userID, reviewID int) error
+}
+
+type noFeed struct{}
+
+func (noFeed) ReviewPosted(context.Context, *ent.Tx, *ent.Review) error        { return nil }
+func (noFeed) ReviewRemoved(context.Context, *ent.Tx, int) error               { return nil }
+func (noFeed) ReviewLiked(context.Context, *ent.Tx, int, int, time.Time) error { return nil }
+func (noFeed) LikeRemoving(context.Context, *ent.Tx, int, int) error           { return nil }
 
 // Blocks tells whom a signed-in viewer is blocked with, either way: their
 // reviews and comments are hidden from each other. The social module

@@ -30,6 +30,7 @@ type Service struct {
 	postgres bool
 	contents *contents.Service
 	events   Events
+	feed     Feed
 	blocks   Blocks
 	log      *zap.Logger
 }
@@ -40,6 +41,7 @@ type Params struct {
 	DB       *database.DB
 	Contents *contents.Service
 	Events   Events `optional:"true"`
+	Feed     Feed   `optional:"true"`
 	Blocks   Blocks `optional:"true"`
 	Log      *zap.Logger
 }
@@ -50,7 +52,12 @@ func NewService(p Params) *Service {
 	if events == nil {
 		events = noEvents{}
 	}
-	return &Service{db: p.DB.Ent, postgres: p.DB.Postgres(), contents: p.Contents, events: events, blocks: p.Blocks, log: p.Log}
+	var feed Feed = noFeed{}
+	if p.Feed != nil {
+		feed = p.Feed
+	}
+	return &Service{db: p.DB.Ent, postgres: p.DB.Postgres(), contents: p.Contents, events: events, feed: feed,
+		blocks: p.Blocks, log: p.Log}
 }
 
 // blockedWith returns the accounts the viewer is blocked with, either way
@@ -215,6 +222,9 @@ func (s *Service) CreateTx(ctx context.Context, tx *ent.Tx, userID, contentID in
 	if err != nil {
 		return 0, fmt.Errorf("reviews: create: %w", err)
 	}
+	if err := s.feed.ReviewPosted(ctx, tx, r); err != nil {
+		return 0, err
+	}
 	return r.ID, nil
 }
 
@@ -314,7 +324,7 @@ func (s *Service) Delete(ctx context.Context, v Viewer, id int) error {
 		if err := tx.Review.DeleteOne(r).Exec(ctx); err != nil {
 			return fmt.Errorf("reviews: delete: %w", err)
 		}
-		return nil
+		return s.feed.ReviewRemoved(ctx, tx, r.ID)
 	})
 }
 

@@ -3,14 +3,17 @@ package social
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/reelview/reelview/ent"
+	"github.com/reelview/reelview/ent/follow"
 	"github.com/reelview/reelview/ent/reviewlike"
 	"github.com/reelview/reelview/ent/user"
 	"github.com/reelview/reelview/modules/lists"
 	"github.com/reelview/reelview/modules/reviews"
+	"github.com/reelview/reelview/modules/social/inbox"
 )
 
 // Feed event kinds. The set is open: clients show the kinds they know and
@@ -48,103 +51,35 @@ type Feed struct {
 	NextCursor *string    `json:"next_cursor" example:"eyJ0IjoiMjAyNi0xMS0yNVQxMjowMDowMFoiLCJrIjoiciIsImkiOjd9" doc:"The cursor of the next page, null on the last."`
 }
 
-// feedSource is one table of feed events: rows by an actor (user_id) with
-// an index on (user_id, at, id), which the feed reads per followee with a
-// range scan (index-only when there is no where). Src names the source in
-// the cursor and orders events of the same instant. A new event kind adds
-// a source here and its case in loadFeed.
-type feedSource struct {
-	src, table string
-	at         string // the event's time column
-	where      string // rows that are events at all, or ""
-}
-
-// Event sources, in the cursor: "r" reviews, "l" likes, "t" lists.
+// Event sources, in the cursor and in the inbox: "r" reviews, "l" likes,
+// "t" lists. A new event kind adds a source to package inbox, a case in
+// loadFeed and a new optional field of FeedItem.
 const (
-	srcReview = "r"
-	srcLike   = "l"
-	srcList   = "t"
+	srcReview = inbox.Review
+	srcLike   = inbox.Like
+	srcList   = inbox.List
 )
 
-var feedSources = []feedSource{
-	{src: srcReview, table: "reviews", at: "created_at"},
-	{src: srcLike, table: "review_likes", at: "created_at"},
-	// A list is one event at its last change; the partial index on
-	// (user_id, updated_at, id) of live lists serves it.
-	{src: srcList, table: "lists", at: "updated_at", where: "e.deleted_at IS NULL AND e.visibility = 'PUBLIC'"},
-}
+func feedSrcs() []string { return []string{srcReview, srcLike, srcList} }
 
-func feedSrcs() []string {
-	s := make([]string, len(feedSources))
-	for i, f := range feedSources {
-		s[i] = f.src
-	}
-	return s
-}
-
-// sourceBound is the keyset condition of one event source given the
-// cursor (t, k, i) of the order (created_at DESC, source DESC, id DESC):
-// created_at stays an index bound and the tie goes to the source and id.
-func sourceBound(src, at string, c *cursor, since time.Time, args *[]any) string {
-	if !since.IsZero() {
-		*args = append(*args, since)
-		return fmt.Sprintf("%s > $%d AND %s", at, len(*args), sourceBound(src, at, c, time.Time{}, args))
-	}
-	if c == nil {
-		return "TRUE"
-	}
-	*args = append(*args, c.Time)
-	t := fmt.Sprintf("$%d", len(*args))
-	switch {
-	case src < c.Kind:
-		return fmt.Sprintf("%s <= %s", at, t)
-	case src > c.Kind:
-		return fmt.Sprintf("%s < %s", at, t)
-	}
-	*args = append(*args, c.ID)
-	return fmt.Sprintf("%[1]s <= %[2]s AND (%[1]s < %[2]s OR e.id < $%[3]d)", at, t, len(*args))
-}
-
-// feedSQL selects the keys of the newest events after cursor c of the
-// people the caller ($1) follows: approved follows of live accounts, no
-// one blocked either way. It reads keys only: each source per followee
-// with an index-only range scan of (user_id, created_at, id) limited to
-// limit rows — on PostgreSQL by a LATERAL join, so the cost is (followees ×
-// sources) index probes, not the followees' whole history — and merges
-// them. Whether an event may be shown (hidden or deleted reviews, deleted
-// titles, likes of a blocked person's review) is checked afterwards on the
-// few keys of the page (loadFeed), not on every candidate. A non-zero
-// since bounds the scans from below, which leaves a few index entries per
-// followee (see feedCandidates). SQLite has no LATERAL: it reads the same
-// through user_id IN (…), which is correct and fine for the embedded mode.
-func feedSQL(postgres bool, c *cursor, since time.Time, limit int) (string, []any) {
+// feedSQL selects the keys and actors of the next limit entries after
+// cursor c of the caller's ($1) inbox, in the feed's order (created_at
+// DESC, src DESC, id DESC): one backward range of the (recipient_id,
+// created_at, src, event_id) index, whatever the number of people
+// followed. Nothing else is joined, so the plan stays that range whatever
+// the statistics say; the actors are checked afterwards (followedActors)
+// and the events' visibility after that (loadFeed), on the page's keys.
+func feedSQL(c *cursor, limit int) (string, []any) {
 	args := []any{0}
-	var parts []string
-	for _, s := range feedSources {
-		at := "e." + s.at
-		bound := sourceBound(s.src, at, c, since, &args)
-		if s.where != "" {
-			bound += " AND " + s.where
-		}
-		args = append(args, limit)
-		of := `SELECT '` + s.src + `' AS src, e.id, ` + at + ` AS created_at FROM ` + s.table + ` e WHERE e.user_id %s AND ` + bound +
-			fmt.Sprintf(` ORDER BY %[1]s DESC, e.id DESC LIMIT $%[2]d`, at, len(args))
-		if postgres {
-			parts = append(parts, `SELECT x.* FROM f CROSS JOIN LATERAL (`+fmt.Sprintf(of, "= f.uid")+`) x`)
-		} else {
-			parts = append(parts, `SELECT * FROM (`+fmt.Sprintf(of, "IN (SELECT uid FROM f)")+`)`)
-		}
+	bound := ""
+	if c != nil {
+		args = append(args, c.Time, c.Kind, c.ID)
+		// created_at stays an index bound; the tie goes to src and id.
+		bound = ` AND e.created_at <= $2 AND (e.created_at < $2 OR e.src < $3 OR e.src = $3 AND e.event_id < $4)`
 	}
-	q := `WITH f AS (SELECT fo.followee_id AS uid FROM follows fo JOIN users u ON u.id = fo.followee_id
-			WHERE fo.follower_id = $1 AND fo.status = 'ACTIVE' AND u.deleted_at IS NULL
-			AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = $1 AND b.blocked_id = fo.followee_id
-				OR b.blocker_id = fo.followee_id AND b.blocked_id = $1))
-		SELECT ev.src, ev.id, ev.created_at FROM (` + strings.Join(parts, " UNION ALL ") + `) ev
-		ORDER BY ev.created_at DESC, ev.src DESC, ev.id DESC LIMIT ` + fmt.Sprintf("$%d", len(args))
-	if !postgres {
-		q = strings.ReplaceAll(q, "TRUE", "1")
-	}
-	return q, args
+	args = append(args, limit)
+	return `SELECT e.src, e.event_id, e.created_at, e.actor_id FROM feed_entries e WHERE e.recipient_id = $1` + bound +
+		` ORDER BY e.created_at DESC, e.src DESC, e.event_id DESC LIMIT ` + fmt.Sprintf("$%d", len(args)), args
 }
 
 // Feed returns a page of the caller's feed: reviews, ratings and likes of
@@ -161,11 +96,21 @@ func (s *Service) Feed(ctx context.Context, me int, raw string, size int) (Feed,
 	batch := size + 1 + size/4
 	var items []feedEntry
 	for after := c; len(items) <= size; {
-		keys, err := s.feedCandidates(ctx, me, after, batch)
+		keys, actors, err := s.feedKeys(ctx, me, after, batch)
 		if err != nil {
 			return Feed{}, err
 		}
-		page, err := s.loadFeed(ctx, me, keys)
+		followed, err := s.followedActors(ctx, me, actors)
+		if err != nil {
+			return Feed{}, err
+		}
+		shown := make([]cursor, 0, len(keys))
+		for i, k := range keys {
+			if followed[actors[i]] {
+				shown = append(shown, k)
+			}
+		}
+		page, err := s.loadFeed(ctx, me, shown)
 		if err != nil {
 			return Feed{}, err
 		}
@@ -186,64 +131,61 @@ func (s *Service) Feed(ctx context.Context, me int, raw string, size int) (Feed,
 	return f, nil
 }
 
-// feedWindows are the windows feedCandidates tries, the last one (0)
-// unbounded. On SQLite, without LATERAL, a window saves nothing.
-func feedWindows(postgres bool) []time.Duration {
-	if !postgres {
-		return []time.Duration{0}
-	}
-	return []time.Duration{6 * time.Hour, 7 * 24 * time.Hour, 0}
-}
-
-// feedCandidates reads the keys of the next limit events after c. Recent
-// windows first: when the window before the cursor (or now) holds limit
-// events, they are the true ones, and each followee's range scan reads a
-// few index entries instead of limit. Otherwise widen, and at last read
-// without a window.
-func (s *Service) feedCandidates(ctx context.Context, me int, c *cursor, limit int) ([]cursor, error) {
-	ref := time.Now().UTC()
-	if c != nil {
-		ref = c.Time
-	}
-	var keys []cursor
-	for _, w := range feedWindows(s.postgres) {
-		since := time.Time{}
-		if w > 0 {
-			since = ref.Add(-w)
-		}
-		var err error
-		if keys, err = s.feedKeys(ctx, me, c, since, limit); err != nil || len(keys) == limit {
-			return keys, err
-		}
-	}
-	return keys, nil
-}
-
-// feedKeys runs feedSQL.
-func (s *Service) feedKeys(ctx context.Context, me int, c *cursor, since time.Time, limit int) ([]cursor, error) {
-	q, args := feedSQL(s.postgres, c, since, limit)
+// feedKeys reads the keys of the next limit entries after c and the actor
+// of each (feedSQL).
+func (s *Service) feedKeys(ctx context.Context, me int, c *cursor, limit int) ([]cursor, []int, error) {
+	q, args := feedSQL(c, limit)
 	args[0] = me
 	rows, err := s.sql.QueryContext(ctx, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("social: feed: %w", err)
+		return nil, nil, fmt.Errorf("social: feed: %w", err)
 	}
 	defer rows.Close()
-	var keys []cursor
+	var (
+		keys   []cursor
+		actors []int
+	)
 	for rows.Next() {
 		var k cursor
 		var at any
-		if err := rows.Scan(&k.Kind, &k.ID, &at); err != nil {
-			return nil, fmt.Errorf("social: feed: %w", err)
+		var actor int
+		if err := rows.Scan(&k.Kind, &k.ID, &at, &actor); err != nil {
+			return nil, nil, fmt.Errorf("social: feed: %w", err)
 		}
 		if k.Time, err = timeOf(at); err != nil {
-			return nil, fmt.Errorf("social: feed: %w", err)
+			return nil, nil, fmt.Errorf("social: feed: %w", err)
 		}
-		keys = append(keys, k)
+		keys, actors = append(keys, k), append(actors, actor)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("social: feed: %w", err)
+		return nil, nil, fmt.Errorf("social: feed: %w", err)
 	}
-	return keys, nil
+	return keys, actors, nil
+}
+
+// followedActors returns which of actors me follows now: an approved
+// follow of a live account, no block either way. An entry whose actor is
+// not (an account deleted since, a follow row a block left behind) is not
+// shown, so nothing waits for the inbox to catch up.
+func (s *Service) followedActors(ctx context.Context, me int, actors []int) (map[int]bool, error) {
+	out := map[int]bool{}
+	if len(actors) == 0 {
+		return out, nil
+	}
+	ids, err := s.db.Follow.Query().Where(follow.FollowerID(me), follow.StatusEQ(follow.StatusACTIVE),
+		follow.FolloweeIDIn(actors...), follow.HasFolloweeWith(user.DeletedAtIsNil())).
+		Select(follow.FieldFolloweeID).Ints(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("social: feed follows: %w", err)
+	}
+	blocked, err := s.BlockedWith(ctx, me)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		out[id] = !slices.Contains(blocked, id)
+	}
+	return out, nil
 }
 
 // timeOf reads a created_at of the feed's union: a time on PostgreSQL, the

@@ -16,10 +16,14 @@ import (
 // Module provides the social service and its HTTP operations. Its Graph
 // tells the reviews module whom to hide from whom (reviews.Blocks), the
 // users module the follow counts of a profile (users.Follows) and the lists
-// module who may see whose lists (lists.Social).
+// module who may see whose lists (lists.Social). Its Inbox keeps the
+// feed's inboxes in step with reviews and likes (reviews.Feed) and lists
+// (an ent hook).
 var Module = fx.Module("social",
 	fx.Provide(
+		NewInbox,
 		NewGraph,
+		func(in *Inbox) reviews.Feed { return in },
 		NewService,
 		func(g *Graph) reviews.Blocks { return g },
 		func(g *Graph) users.Follows { return g },

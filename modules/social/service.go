@@ -35,10 +35,14 @@ func NewService(db *database.DB, g *Graph, r *reviews.Service, l *lists.Service)
 // Graph reads the social graph for other modules: who blocked whom
 // (reviews.Blocks) and follow counts (users.Follows). It depends on the
 // database only, so the modules that use it may be dependencies of Service.
-type Graph struct{ db *ent.Client }
+type Graph struct {
+	db    *ent.Client
+	inbox *Inbox
+}
 
-// NewGraph returns the graph reader.
-func NewGraph(db *ent.Client) *Graph { return &Graph{db: db} }
+// NewGraph returns the graph reader; it keeps the feed's inboxes in step
+// with the follows it approves.
+func NewGraph(db *ent.Client, in *Inbox) *Graph { return &Graph{db: db, inbox: in} }
 
 // Follow statuses.
 const (
@@ -108,7 +112,7 @@ func (s *Service) Follow(ctx context.Context, me, target int) (string, error) {
 			return fmt.Errorf("social: follow: %w", err)
 		}
 		status = string(f.Status)
-		return nil
+		return s.inbox.follow(ctx, tx, me, target)
 	})
 	return status, err
 }
@@ -147,10 +151,19 @@ func (s *Service) lockPair(ctx context.Context, tx *ent.Tx, me, target int) (*en
 // to follow userID into a follow, inside tx (the transaction that makes
 // the account public).
 func (s *Graph) ApprovePending(ctx context.Context, tx *ent.Tx, userID int) error {
-	_, err := tx.Follow.Update().Where(follow.FolloweeID(userID), follow.StatusEQ(follow.StatusPENDING)).
+	pending, err := tx.Follow.Query().Where(follow.FolloweeID(userID), follow.StatusEQ(follow.StatusPENDING)).All(ctx)
+	if err != nil || len(pending) == 0 {
+		return err
+	}
+	_, err = tx.Follow.Update().Where(follow.FolloweeID(userID), follow.StatusEQ(follow.StatusPENDING)).
 		SetStatus(follow.StatusACTIVE).Save(ctx)
 	if err != nil {
 		return fmt.Errorf("social: approve pending: %w", err)
+	}
+	for _, f := range pending {
+		if err := s.inbox.follow(ctx, tx, f.FollowerID, userID); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -161,31 +174,40 @@ func (s *Service) Unfollow(ctx context.Context, me, target int) error {
 	if _, err := s.liveUser(ctx, target); err != nil {
 		return err
 	}
-	if _, err := s.db.Follow.Delete().Where(follow.FollowerID(me), follow.FolloweeID(target)).Exec(ctx); err != nil {
-		return fmt.Errorf("social: unfollow: %w", err)
-	}
-	return nil
+	return database.WithTx(ctx, s.db, func(tx *ent.Tx) error {
+		if _, err := tx.Follow.Delete().Where(follow.FollowerID(me), follow.FolloweeID(target)).Exec(ctx); err != nil {
+			return fmt.Errorf("social: unfollow: %w", err)
+		}
+		return s.inbox.unfollow(ctx, tx, me, target)
+	})
 }
 
 // Approve turns requester's pending request to follow me into a follow.
 // Approving an existing follow changes nothing. ErrNoRequest.
 func (s *Service) Approve(ctx context.Context, me, requester int) error {
-	n, err := s.db.Follow.Update().Where(follow.FollowerID(requester), follow.FolloweeID(me),
-		follow.StatusEQ(follow.StatusPENDING)).SetStatus(follow.StatusACTIVE).Save(ctx)
-	if err != nil {
-		return fmt.Errorf("social: approve: %w", err)
-	}
-	if n == 1 {
+	return database.WithTx(ctx, s.db, func(tx *ent.Tx) error {
+		// The lock makes the copy of me's events and their fan-out take
+		// turns (inbox.Writer), as in Follow.
+		if _, err := s.lockPair(ctx, tx, requester, me); err != nil && err != ErrUserNotFound {
+			return err
+		}
+		n, err := tx.Follow.Update().Where(follow.FollowerID(requester), follow.FolloweeID(me),
+			follow.StatusEQ(follow.StatusPENDING)).SetStatus(follow.StatusACTIVE).Save(ctx)
+		if err != nil {
+			return fmt.Errorf("social: approve: %w", err)
+		}
+		if n == 1 {
+			return s.inbox.follow(ctx, tx, requester, me)
+		}
+		active, err := tx.Follow.Query().Where(follow.FollowerID(requester), follow.FolloweeID(me)).Exist(ctx)
+		if err != nil {
+			return fmt.Errorf("social: approve: %w", err)
+		}
+		if !active {
+			return ErrNoRequest
+		}
 		return nil
-	}
-	active, err := s.db.Follow.Query().Where(follow.FollowerID(requester), follow.FolloweeID(me)).Exist(ctx)
-	if err != nil {
-		return fmt.Errorf("social: approve: %w", err)
-	}
-	if !active {
-		return ErrNoRequest
-	}
-	return nil
+	})
 }
 
 // Deny removes requester's pending request to follow me. ErrNoRequest.
@@ -222,7 +244,10 @@ func (s *Service) Block(ctx context.Context, me, target int) error {
 		if err != nil {
 			return fmt.Errorf("social: block: %w", err)
 		}
-		return nil
+		if err := s.inbox.unfollow(ctx, tx, me, target); err != nil {
+			return err
+		}
+		return s.inbox.unfollow(ctx, tx, target, me)
 	})
 }
 

@@ -3,12 +3,10 @@ package social
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/reelview/reelview/ent"
-	"github.com/reelview/reelview/ent/follow"
 	"github.com/reelview/reelview/ent/reviewlike"
 	"github.com/reelview/reelview/ent/user"
 	"github.com/reelview/reelview/modules/lists"
@@ -164,26 +162,43 @@ func (s *Service) feedKeys(ctx context.Context, me int, c *cursor, limit int) ([
 }
 
 // followedActors returns which of actors me follows now: an approved
-// follow of a live account, no block either way. An entry whose actor is
-// not (an account deleted since, a follow row a block left behind) is not
-// shown, so nothing waits for the inbox to catch up.
+// follow of a live account, no block either way; one query on the unique
+// indexes of follows, users and blocks. An entry whose actor is not (an
+// account deleted since, a follow row a block left behind) is not shown,
+// so nothing waits for the inbox to catch up.
 func (s *Service) followedActors(ctx context.Context, me int, actors []int) (map[int]bool, error) {
 	out := map[int]bool{}
 	if len(actors) == 0 {
 		return out, nil
 	}
-	ids, err := s.db.Follow.Query().Where(follow.FollowerID(me), follow.StatusEQ(follow.StatusACTIVE),
-		follow.FolloweeIDIn(actors...), follow.HasFolloweeWith(user.DeletedAtIsNil())).
-		Select(follow.FieldFolloweeID).Ints(ctx)
+	args := []any{me}
+	marks := make([]string, 0, len(actors))
+	seen := make(map[int]bool, len(actors))
+	for _, a := range actors {
+		if !seen[a] {
+			seen[a] = true
+			args = append(args, a)
+			marks = append(marks, fmt.Sprintf("$%d", len(args)))
+		}
+	}
+	rows, err := s.sql.QueryContext(ctx, `SELECT fo.followee_id FROM follows fo JOIN users u ON u.id = fo.followee_id
+		WHERE fo.follower_id = $1 AND fo.followee_id IN (`+strings.Join(marks, ", ")+`)
+		AND fo.status = 'ACTIVE' AND u.deleted_at IS NULL
+		AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = $1 AND b.blocked_id = fo.followee_id
+			OR b.blocker_id = fo.followee_id AND b.blocked_id = $1)`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("social: feed follows: %w", err)
 	}
-	blocked, err := s.BlockedWith(ctx, me)
-	if err != nil {
-		return nil, err
+	defer rows.Close()
+	for rows.Next() {
+		var id int
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("social: feed follows: %w", err)
+		}
+		out[id] = true
 	}
-	for _, id := range ids {
-		out[id] = !slices.Contains(blocked, id)
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("social: feed follows: %w", err)
 	}
 	return out, nil
 }
@@ -230,9 +245,11 @@ func (s *Service) loadFeed(ctx context.Context, me int, keys []cursor) ([]feedEn
 	if err != nil {
 		return nil, err
 	}
-	likes, err := s.db.ReviewLike.Query().Where(reviewlike.IDIn(likeIDs...)).All(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("social: feed likes: %w", err)
+	var likes []*ent.ReviewLike
+	if len(likeIDs) > 0 {
+		if likes, err = s.db.ReviewLike.Query().Where(reviewlike.IDIn(likeIDs...)).All(ctx); err != nil {
+			return nil, fmt.Errorf("social: feed likes: %w", err)
+		}
 	}
 	likeByID := make(map[int]*ent.ReviewLike, len(likes))
 	actorIDs := []int{}

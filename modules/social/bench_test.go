@@ -4,8 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -113,4 +115,87 @@ func BenchmarkFeed(b *testing.B) {
 	}
 	b.Run("first_page", func(b *testing.B) { measure(b, "/api/v1/feed?size=20") })
 	b.Run("page_51", func(b *testing.B) { measure(b, "/api/v1/feed?size=20&cursor="+cursor) })
+}
+
+// BenchmarkFeedFanOut measures the write side of the inbox: PUT
+// /reviews/{id}/like by an actor with 0, 1,000 and 10,000 approved
+// followers, each like one inbox row per follower in the like's
+// transaction. The 0-follower case is the baseline of the same run.
+// PostgreSQL only, for generate_series.
+func BenchmarkFeedFanOut(b *testing.B) {
+	if !apptest.Postgres() {
+		b.Skip("BenchmarkFeedFanOut seeds with generate_series: PostgreSQL only (set TEST_DATABASE_URL and TEST_REDIS_URL)")
+	}
+	e := newEnv(b)
+	ctx := context.Background()
+	author := e.user(b)
+	const fans, reviewsN = 10_000, 3_000
+	for _, q := range []string{
+		`INSERT INTO users (created_at, updated_at, email, nickname, nickname_key)
+			SELECT now(), now(), 'fan' || g || '@example.com', 'fan' || g, 'fan' || g FROM generate_series(1, $1) g`,
+		`INSERT INTO contents (created_at, updated_at, type, title, rating_histogram)
+			SELECT now(), now(), 'movie', 'Fan-out ' || g, '[0,0,0,0,0,0,0,0,0,0]'::jsonb FROM generate_series(1, $1) g`,
+	} {
+		n := fans
+		if strings.Contains(q, "contents") {
+			n = reviewsN
+		}
+		if _, err := e.DB.SQL.ExecContext(ctx, q, n); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if _, err := e.DB.SQL.ExecContext(ctx, `INSERT INTO reviews (created_at, updated_at, rating, body, content_id, user_id, hidden)
+		SELECT now(), now(), 7, '', id, $1, false FROM contents WHERE title LIKE 'Fan-out %'`, author.ID); err != nil {
+		b.Fatal(err)
+	}
+	var reviewIDs []int
+	rows, err := e.DB.SQL.QueryContext(ctx, `SELECT id FROM reviews WHERE user_id = $1 ORDER BY id`, author.ID)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for rows.Next() {
+		var id int
+		if err := rows.Scan(&id); err != nil {
+			b.Fatal(err)
+		}
+		reviewIDs = append(reviewIDs, id)
+	}
+	if err := rows.Close(); err != nil {
+		b.Fatal(err)
+	}
+	h := e.App.App.Handler()
+	for _, followers := range []int{0, 1_000, 10_000} {
+		actor := e.user(b)
+		if _, err := e.DB.SQL.ExecContext(ctx, `INSERT INTO follows (follower_id, followee_id, status, created_at)
+			SELECT id, $1, 'ACTIVE', now() FROM users WHERE email LIKE 'fan%' ORDER BY id LIMIT $2`, actor.ID, followers); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := e.DB.SQL.ExecContext(ctx, `ANALYZE users, follows, feed_entries`); err != nil {
+			b.Fatal(err)
+		}
+		b.Run(fmt.Sprintf("followers_%d", followers), func(b *testing.B) {
+			i := 0
+			for b.Loop() {
+				if i == len(reviewIDs) {
+					b.Fatalf("more than %d likes: use -benchtime Nx with N ≤ %d", len(reviewIDs), len(reviewIDs))
+				}
+				var rc fasthttp.RequestCtx
+				rc.Request.Header.SetMethod(http.MethodPut)
+				rc.Request.SetRequestURI(fmt.Sprintf("/api/v1/reviews/%d/like", reviewIDs[i]))
+				rc.Request.Header.Set("Authorization", "Bearer "+actor.Access)
+				h(&rc)
+				if rc.Response.StatusCode() != http.StatusNoContent {
+					b.Fatalf("like: status %d: %s", rc.Response.StatusCode(), rc.Response.Body())
+				}
+				i++
+			}
+			var n int
+			if err := e.DB.SQL.QueryRowContext(ctx, `SELECT count(*) FROM feed_entries WHERE actor_id = $1`, actor.ID).Scan(&n); err != nil {
+				b.Fatal(err)
+			}
+			if n != i*followers {
+				b.Fatalf("%d inbox rows after %d likes to %d followers", n, i, followers)
+			}
+		})
+	}
 }

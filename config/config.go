@@ -43,6 +43,7 @@ type Config struct {
 	RateLimit RateLimit
 	Contents  Contents
 	Jobs      Jobs
+	Feed      Feed
 	TMDB      TMDB
 	Google    Google
 	Firebase  Firebase
@@ -158,6 +159,14 @@ type Jobs struct {
 	// PollInterval is how often a process looks for jobs to run, including
 	// retries that became due.
 	PollInterval time.Duration `env:"JOB_POLL_INTERVAL" envDefault:"1s"`
+}
+
+// Feed configures the activity feed's fan-out on write.
+type Feed struct {
+	// FanOutInline is how many followers' inboxes an event is written to
+	// in its own transaction; the inboxes of further followers are written
+	// by a background job right after (accounts with many followers).
+	FanOutInline int `env:"FEED_FANOUT_INLINE" envDefault:"1000"`
 }
 
 // TMDB configures The Movie Database client.
@@ -465,6 +474,9 @@ func (c Config) Validate() error {
 	if c.Auth.SessionCacheTTL < 0 || c.Auth.SessionCacheTTL > 10*time.Second {
 		bad("SESSION_CACHE_TTL", "must be between 0s (off) and 10s, got %s", c.Auth.SessionCacheTTL)
 	}
+	if c.Feed.FanOutInline < 1 || c.Feed.FanOutInline > 100_000 {
+		bad("FEED_FANOUT_INLINE", "must be between 1 and 100000, got %d", c.Feed.FanOutInline)
+	}
 	if c.Jobs.Workers < 1 {
 		bad("JOB_WORKERS", "must be at least 1, got %d", c.Jobs.Workers)
 	}
@@ -568,6 +580,7 @@ var Module = fx.Module("config",
 		func(c Config) RateLimit { return c.RateLimit },
 		func(c Config) Contents { return c.Contents },
 		func(c Config) Jobs { return c.Jobs },
+		func(c Config) Feed { return c.Feed },
 		func(c Config) TMDB { return c.TMDB },
 		func(c Config) Google { return c.Google },
 		func(c Config) Firebase { return c.Firebase },

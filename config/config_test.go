@@ -31,6 +31,9 @@ func TestDefaults(t *testing.T) {
 	if c.Contents.ListCacheTTL != 2*time.Second || c.Auth.SessionCacheTTL != 2*time.Second {
 		t.Errorf("CONTENT_LIST_CACHE_TTL = %s, SESSION_CACHE_TTL = %s", c.Contents.ListCacheTTL, c.Auth.SessionCacheTTL)
 	}
+	if c.Feed.FanOutInline != 1000 {
+		t.Errorf("FEED_FANOUT_INLINE = %d", c.Feed.FanOutInline)
+	}
 	if tc := config.ForTest(); tc.Auth.BcryptCost != 4 {
 		t.Errorf("APP_ENV=test bcrypt cost = %d, want 4", tc.Auth.BcryptCost)
 	}
@@ -72,13 +75,14 @@ func TestInvalidValuesAreAllReported(t *testing.T) {
 		"CONTENT_CACHE_LOCAL_TTL":  "1h",
 		"CONTENT_LIST_CACHE_TTL":   "-1s",
 		"SESSION_CACHE_TTL":        "1m",
+		"FEED_FANOUT_INLINE":       "0",
 	})
 	if err == nil {
 		t.Fatal("want an error")
 	}
 	lines := strings.Split(err.Error(), "\n")
 	want := []string{"BCRYPT_COST:", "CONTENT_CACHE_LOCAL_SIZE:", "CONTENT_CACHE_LOCAL_TTL:", "CONTENT_LIST_CACHE_TTL:", "CORS_ALLOW_ORIGINS:",
-		"DATABASE_URL:", "HTTP_ADDR:", "JWT_SECRET:", "LOG_FORMAT:", "LOG_LEVEL:", "RATE_LIMIT_LOCAL_BATCH:",
+		"DATABASE_URL:", "FEED_FANOUT_INLINE:", "HTTP_ADDR:", "JWT_SECRET:", "LOG_FORMAT:", "LOG_LEVEL:", "RATE_LIMIT_LOCAL_BATCH:",
 		"REDIS_URL:", "SESSION_CACHE_TTL:", "TMDB_BASE_URL:", "TRUSTED_PROXIES:"}
 	if len(lines) != len(want) {
 		t.Fatalf("got %d lines, want %d (one per bad value):\n%s", len(lines), len(want), err)

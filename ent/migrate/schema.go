@@ -405,6 +405,11 @@ var (
 				Unique:  false,
 				Columns: []*schema.Column{FollowsColumns[3], FollowsColumns[2], FollowsColumns[1], FollowsColumns[0]},
 			},
+			{
+				Name:    "follow_followee_id_status_follower_id",
+				Unique:  false,
+				Columns: []*schema.Column{FollowsColumns[4], FollowsColumns[2], FollowsColumns[3]},
+			},
 		},
 	}
 	// GenresColumns holds the columns for the "genres" table.

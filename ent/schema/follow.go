@@ -39,6 +39,9 @@ func (Follow) Indexes() []ent.Index {
 		// Keyset lists: followers (and requests) of a user, people a user follows.
 		index.Fields("followee_id", "status", "created_at", "id"),
 		index.Fields("follower_id", "status", "created_at", "id"),
+		// A feed event's fan-out: an account's approved followers in
+		// follower order, in batches.
+		index.Fields("followee_id", "status", "follower_id"),
 	}
 }
 

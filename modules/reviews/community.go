@@ -19,7 +19,6 @@ import (
 	"github.com/reelview/reelview/ent/comment"
 	"github.com/reelview/reelview/ent/content"
 	"github.com/reelview/reelview/ent/review"
-	"github.com/reelview/reelview/ent/reviewlike"
 	"github.com/reelview/reelview/ent/reviewreport"
 )
 
@@ -88,17 +87,21 @@ func (s *Service) Unlike(ctx context.Context, v Viewer, id int) error {
 		if _, err := s.visibleReview(ctx, tx.Review, v, id, nil); err != nil { // one's like goes, block or not
 			return err
 		}
-		if err := s.feed.LikeRemoving(ctx, tx, v.ID, id); err != nil {
-			return err
-		}
-		n, err := tx.ReviewLike.Delete().Where(reviewlike.UserID(v.ID), reviewlike.ReviewID(id)).Exec(ctx)
+		rows, err := tx.QueryContext(ctx, `DELETE FROM review_likes WHERE user_id = $1 AND review_id = $2 RETURNING id`, v.ID, id)
 		if err != nil {
 			return fmt.Errorf("reviews: unlike: %w", err)
 		}
-		if n == 1 {
-			return tx.Review.UpdateOneID(id).AddLikeCount(-1).Exec(ctx)
+		likeID, unliked, err := returnedID(rows)
+		if err != nil {
+			return fmt.Errorf("reviews: unlike: %w", err)
 		}
-		return nil
+		if !unliked {
+			return nil
+		}
+		if err := tx.Review.UpdateOneID(id).AddLikeCount(-1).Exec(ctx); err != nil {
+			return err
+		}
+		return s.feed.LikeRemoved(ctx, tx, likeID)
 	})
 }
 
@@ -332,8 +335,8 @@ func (s *Service) OpenReports(ctx context.Context, p server.PageParams) ([]Repor
 	return out, total, nil
 }
 
-// returnedID reads the id an INSERT … ON CONFLICT DO NOTHING RETURNING id
-// returned, if it inserted a row, and closes rows.
+// returnedID reads the id a statement's RETURNING id returned, if it
+// wrote a row, and closes rows.
 func returnedID(rows *stdsql.Rows) (id int, ok bool, err error) {
 	defer rows.Close()
 	if rows.Next() {

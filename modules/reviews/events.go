@@ -42,8 +42,8 @@ type Feed interface {
 	ReviewRemoved(ctx context.Context, tx *ent.Tx, reviewID int) error
 	// ReviewLiked: userID liked a review, the like row likeID made at at.
 	ReviewLiked(ctx context.Context, tx *ent.Tx, likeID, userID int, at time.Time) error
-	// LikeRemoving: userID's like of reviewID is about to be deleted.
-	LikeRemoving(ctx context.Context, tx *ent.Tx, userID, reviewID int) error
+	// LikeRemoved: the like row likeID was deleted (an unlike).
+	LikeRemoved(ctx context.Context, tx *ent.Tx, likeID int) error
 }
 
 type noFeed struct{}
@@ -51,7 +51,7 @@ type noFeed struct{}
 func (noFeed) ReviewPosted(context.Context, *ent.Tx, *ent.Review) error        { return nil }
 func (noFeed) ReviewRemoved(context.Context, *ent.Tx, int) error               { return nil }
 func (noFeed) ReviewLiked(context.Context, *ent.Tx, int, int, time.Time) error { return nil }
-func (noFeed) LikeRemoving(context.Context, *ent.Tx, int, int) error           { return nil }
+func (noFeed) LikeRemoved(context.Context, *ent.Tx, int) error                 { return nil }
 
 // Blocks tells whom a signed-in viewer is blocked with, either way: their
 // reviews and comments are hidden from each other. The social module

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/reelview/reelview/app/apptest"
 )
@@ -196,4 +197,81 @@ func TestFeedInboxConcurrent(t *testing.T) {
 			t.Errorf("follower %d: a feed of %d items, want %d", f.ID, len(got), events)
 		}
 	}
+}
+
+// TestFeedFanOutJob: with FEED_FANOUT_INLINE=2, an event of an account
+// with five followers reaches the first two inboxes in its own transaction
+// and the other three through the fan-out job, once each; a list changed
+// again moves every entry to the new time; an unlike removes the like from
+// all five, whether or not the job had run.
+func TestFeedFanOutJob(t *testing.T) {
+	t.Parallel()
+	c := apptest.Config(t)
+	c.Feed.FanOutInline = 2
+	c.Jobs.PollInterval = 20 * time.Millisecond
+	e := newEnvWith(t, c)
+	ada, bob := e.user(t), e.user(t)
+	fans := make([]apptest.Account, 5)
+	for i := range fans {
+		fans[i] = e.user(t)
+		e.follow(t, fans[i], ada.ID)
+	}
+	slices.SortFunc(fans, func(a, b apptest.Account) int { return a.ID - b.ID })
+	// waitFor polls until every fan's inbox is want(fan).
+	waitFor := func(what string, want func(f apptest.Account) []string) {
+		t.Helper()
+		deadline := time.Now().Add(15 * time.Second)
+		for {
+			done := true
+			for _, f := range fans {
+				if !slices.Equal(e.entries(t, f.ID), want(f)) {
+					done = false
+				}
+			}
+			if done {
+				return
+			}
+			if time.Now().After(deadline) {
+				for _, f := range fans {
+					t.Errorf("%s: fan %d: %v, want %v", what, f.ID, e.entries(t, f.ID), want(f))
+				}
+				t.FailNow()
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	m := e.content(t, "Fan-out job")
+	r := e.review(t, ada, m, "to five")
+	reviewEntry := fmt.Sprintf("r %d %d", ada.ID, r)
+	// The first two in follower order have it as the request returns.
+	for _, f := range fans[:2] {
+		if got := e.entries(t, f.ID); !slices.Equal(got, []string{reviewEntry}) {
+			t.Errorf("fan %d right after the review: %v", f.ID, got)
+		}
+	}
+	waitFor("the review", func(apptest.Account) []string { return []string{reviewEntry} })
+	for _, f := range fans {
+		if got := e.feedIDs(t, f.Access, 5); !slices.Equal(got, []int{r}) {
+			t.Errorf("fan %d's feed: %v", f.ID, got)
+		}
+	}
+	// A list, then a change of it: every entry ends at the change's time.
+	res := e.do(t, "POST", "/lists", ada.Access, `{"title":"Fanned out"}`)
+	apptest.AssertStatus(t, res, http.StatusCreated)
+	var l struct{ ID int }
+	res.JSON(t, &l)
+	apptest.AssertStatus(t, e.do(t, "PUT", fmt.Sprintf("/lists/%d/items/%d", l.ID, m), ada.Access, `{}`), http.StatusOK)
+	listEntry := fmt.Sprintf("t %d %d", ada.ID, l.ID)
+	waitFor("the list", func(apptest.Account) []string { return []string{listEntry, reviewEntry} })
+	var stale int
+	if err := e.DB.SQL.QueryRow(`SELECT count(*) FROM feed_entries f JOIN lists l ON l.id = f.event_id
+		WHERE f.src = 't' AND f.created_at <> l.updated_at`).Scan(&stale); err != nil || stale != 0 {
+		t.Errorf("%d list entries not at the list's last change (%v)", stale, err)
+	}
+	// A like undone at once leaves no inbox, job or not.
+	br := e.review(t, bob, m, "bob's")
+	apptest.AssertStatus(t, e.do(t, "PUT", fmt.Sprintf("/reviews/%d/like", br), ada.Access, ""), http.StatusNoContent)
+	apptest.AssertStatus(t, e.do(t, "DELETE", fmt.Sprintf("/reviews/%d/like", br), ada.Access, ""), http.StatusNoContent)
+	time.Sleep(300 * time.Millisecond) // the job's turn
+	waitFor("the unlike", func(apptest.Account) []string { return []string{listEntry, reviewEntry} })
 }

@@ -7,6 +7,7 @@ import (
 	"go.uber.org/fx"
 	"go.uber.org/zap"
 
+	"github.com/reelview/reelview/app/jobs"
 	"github.com/reelview/reelview/app/server"
 	"github.com/reelview/reelview/modules/lists"
 	"github.com/reelview/reelview/modules/reviews"
@@ -29,6 +30,7 @@ var Module = fx.Module("social",
 		func(g *Graph) users.Follows { return g },
 		func(g *Graph) lists.Social { return g },
 		server.AsRoutes(NewHandler),
+		jobs.AsRegistration(fanOutRegistration),
 	),
 	fx.Decorate(func(l *zap.Logger) *zap.Logger { return l.Named("social") }),
 )

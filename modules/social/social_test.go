@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/reelview/reelview/app/apptest"
+	"github.com/reelview/reelview/config"
 	"github.com/reelview/reelview/ent/content"
 	"github.com/reelview/reelview/modules/auth"
 	"github.com/reelview/reelview/modules/contents"
@@ -24,7 +25,13 @@ type env struct{ *apptest.App }
 
 func newEnv(t testing.TB) env {
 	t.Helper()
-	return env{apptest.New(t, auth.Module, users.Module, contents.Module, reviews.Module, social.Module, lists.Module)}
+	return newEnvWith(t, apptest.Config(t))
+}
+
+// newEnvWith is newEnv with a configuration the test has adjusted.
+func newEnvWith(t testing.TB, c config.Config) env {
+	t.Helper()
+	return env{apptest.NewWithConfig(t, c, auth.Module, users.Module, contents.Module, reviews.Module, social.Module, lists.Module)}
 }
 
 func (e env) do(t testing.TB, method, path, token, body string) *apptest.Response {

@@ -15,6 +15,7 @@ package inbox
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -30,6 +31,31 @@ const (
 // Execer runs a statement: *ent.Client, *ent.Tx, *sql.DB, *sql.Conn, *sql.Tx.
 type Execer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// Querier runs a query: *ent.Client, *ent.Tx, *sql.DB, *sql.Conn, *sql.Tx.
+type Querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// queryInt reads the one integer a query returns.
+func queryInt(ctx context.Context, q Querier, stmt string, args ...any) (int, error) {
+	rows, err := q.QueryContext(ctx, stmt, args...)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return 0, err
+		}
+		return 0, sql.ErrNoRows
+	}
+	var n int
+	if err := rows.Scan(&n); err != nil {
+		return 0, err
+	}
+	return n, rows.Close()
 }
 
 // Writer writes the inbox on one database.
@@ -50,21 +76,95 @@ func (w Writer) lockActor(ctx context.Context, x Execer, actor int) error {
 	return nil
 }
 
-// Publish gives an event of actor, at time at, to the inbox of each of the
-// actor's approved followers. Publishing an event again (a list changed
-// once more) moves its entries to the new time.
-func (w Writer) Publish(ctx context.Context, x Execer, actor int, src string, id int, at time.Time) error {
-	if err := w.lockActor(ctx, x, actor); err != nil {
-		return err
+// Event is one event of the feed: what src and id name, by actor, at.
+type Event struct {
+	Actor int       `json:"actor"`
+	Src   string    `json:"src"`
+	ID    int       `json:"id"`
+	At    time.Time `json:"at"`
+}
+
+// Publish gives e to the inboxes of the actor's first limit approved
+// followers (in follower id order), in x's transaction. Publishing an
+// event again (a list changed once more) moves its entries to the new
+// time. When the actor has more followers, it says so and after which
+// follower id FanOut goes on.
+func (w Writer) Publish(ctx context.Context, x Execer, e Event, limit int) (after int, more bool, err error) {
+	if err := w.lockActor(ctx, x, e.Actor); err != nil {
+		return 0, false, err
 	}
-	_, err := x.ExecContext(ctx, `INSERT INTO feed_entries (recipient_id, actor_id, src, event_id, created_at)
-		SELECT f.follower_id, $1, $2, $3, $4 FROM follows f WHERE f.followee_id = $1 AND f.status = 'ACTIVE'
-		ON CONFLICT (recipient_id, src, event_id) DO UPDATE SET created_at = excluded.created_at`,
-		actor, src, id, at.UTC())
-	if err != nil {
-		return fmt.Errorf("inbox: publish: %w", err)
+	return w.FanOut(ctx, x, e, 0, limit)
+}
+
+// FanOut gives e to the inboxes of the next limit approved followers of
+// its actor after follower id after, and says whether there are more and
+// after whom to go on. The batch is bounded by the first follower past it,
+// read before the insert, so a follow or unfollow meanwhile moves no one
+// out of every batch. Writing an entry twice changes nothing, so a batch
+// can be run again.
+func (w Writer) FanOut(ctx context.Context, x Execer, e Event, after, limit int) (next int, more bool, err error) {
+	q, ok := x.(Querier)
+	if !ok {
+		return 0, false, fmt.Errorf("inbox: publish: %T cannot query", x)
 	}
-	return nil
+	beyond, err := queryInt(ctx, q, `SELECT f.follower_id FROM follows f
+		WHERE f.followee_id = $1 AND f.status = 'ACTIVE' AND f.follower_id > $2
+		ORDER BY f.follower_id LIMIT 1 OFFSET $3`, e.Actor, after, limit)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		beyond = 0 // the rest fits in this batch
+	case err != nil:
+		return 0, false, fmt.Errorf("inbox: publish: %w", err)
+	}
+	upper := ""
+	args := []any{e.Actor, e.Src, e.ID, e.At.UTC(), after}
+	if beyond > 0 {
+		upper = " AND f.follower_id < $6"
+		args = append(args, beyond)
+	}
+	if _, err := x.ExecContext(ctx, `INSERT INTO feed_entries (recipient_id, actor_id, src, event_id, created_at)
+		SELECT f.follower_id, $1, $2, $3, $4 FROM follows f
+		WHERE f.followee_id = $1 AND f.status = 'ACTIVE' AND f.follower_id > $5`+upper+`
+		ON CONFLICT (recipient_id, src, event_id) DO UPDATE SET created_at = excluded.created_at`, args...); err != nil {
+		return 0, false, fmt.Errorf("inbox: publish: %w", err)
+	}
+	if beyond == 0 {
+		return 0, false, nil
+	}
+	return beyond - 1, true, nil // the next batch starts at beyond
+}
+
+// Live reports whether e is still an event to show: the review not
+// deleted, the like not undone, the list live, public and not changed
+// since (a later change publishes it again). Inside a transaction on
+// PostgreSQL it locks the event's row FOR SHARE until the end of it: a
+// deletion or change of the event then waits, and its withdrawal of the
+// entries, which comes after, sees the ones written meanwhile.
+func (w Writer) Live(ctx context.Context, q Querier, e Event) (bool, error) {
+	var stmt string
+	args := []any{e.ID}
+	switch e.Src {
+	case Review:
+		stmt = `SELECT id FROM reviews WHERE id = $1 AND deleted_at IS NULL`
+	case Like:
+		stmt = `SELECT id FROM review_likes WHERE id = $1`
+	case List:
+		stmt = `SELECT id FROM lists WHERE id = $1 AND deleted_at IS NULL AND visibility = 'PUBLIC' AND updated_at = $2`
+		args = append(args, e.At.UTC())
+	default:
+		return false, fmt.Errorf("inbox: unknown source %q", e.Src)
+	}
+	if w.Postgres {
+		stmt += ` FOR SHARE`
+	}
+	_, err := queryInt(ctx, q, stmt, args...)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("inbox: live: %w", err)
+	}
+	return true, nil
 }
 
 // Withdraw removes events from every inbox: an unlike, a deleted review,
@@ -83,16 +183,6 @@ func (w Writer) Withdraw(ctx context.Context, x Execer, src string, ids ...int) 
 	if _, err := x.ExecContext(ctx, `DELETE FROM feed_entries WHERE src = $1 AND event_id IN (`+
 		strings.Join(marks, ", ")+`)`, args...); err != nil {
 		return fmt.Errorf("inbox: withdraw: %w", err)
-	}
-	return nil
-}
-
-// WithdrawLike removes the like of reviewID by userID from every inbox,
-// before the like itself is deleted.
-func (w Writer) WithdrawLike(ctx context.Context, x Execer, userID, reviewID int) error {
-	if _, err := x.ExecContext(ctx, `DELETE FROM feed_entries WHERE src = $1 AND event_id IN
-		(SELECT id FROM review_likes WHERE user_id = $2 AND review_id = $3)`, Like, userID, reviewID); err != nil {
-		return fmt.Errorf("inbox: withdraw like: %w", err)
 	}
 	return nil
 }

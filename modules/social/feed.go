@@ -2,13 +2,11 @@ package social
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"time"
 
-	"github.com/reelview/reelview/ent"
-	"github.com/reelview/reelview/ent/reviewlike"
-	"github.com/reelview/reelview/ent/user"
 	"github.com/reelview/reelview/modules/lists"
 	"github.com/reelview/reelview/modules/reviews"
 	"github.com/reelview/reelview/modules/social/inbox"
@@ -64,9 +62,11 @@ func feedSrcs() []string { return []string{srcReview, srcLike, srcList} }
 // cursor c of the caller's ($1) inbox, in the feed's order (created_at
 // DESC, src DESC, id DESC): one backward range of the (recipient_id,
 // created_at, src, event_id) index, whatever the number of people
-// followed. Nothing else is joined, so the plan stays that range whatever
-// the statistics say; the actors are checked afterwards (followedActors)
-// and the events' visibility after that (loadFeed), on the page's keys.
+// followed, with the liked review of each like (a left join on the likes'
+// primary key, which cannot drop rows, so the plan stays that range
+// whatever the statistics say). The actors are checked afterwards
+// (followedActors) and the events' visibility after that (loadFeed), on
+// the page's keys.
 func feedSQL(c *cursor, limit int) (string, []any) {
 	args := []any{0}
 	bound := ""
@@ -76,7 +76,8 @@ func feedSQL(c *cursor, limit int) (string, []any) {
 		bound = ` AND e.created_at <= $2 AND (e.created_at < $2 OR e.src < $3 OR e.src = $3 AND e.event_id < $4)`
 	}
 	args = append(args, limit)
-	return `SELECT e.src, e.event_id, e.created_at, e.actor_id FROM feed_entries e WHERE e.recipient_id = $1` + bound +
+	return `SELECT e.src, e.event_id, e.created_at, e.actor_id, l.review_id FROM feed_entries e
+		LEFT JOIN review_likes l ON e.src = '` + srcLike + `' AND l.id = e.event_id WHERE e.recipient_id = $1` + bound +
 		` ORDER BY e.created_at DESC, e.src DESC, e.event_id DESC LIMIT ` + fmt.Sprintf("$%d", len(args)), args
 }
 
@@ -94,21 +95,15 @@ func (s *Service) Feed(ctx context.Context, me int, raw string, size int) (Feed,
 	batch := size + 1 + size/4
 	var items []feedEntry
 	for after := c; len(items) <= size; {
-		keys, actors, err := s.feedKeys(ctx, me, after, batch)
+		keys, err := s.feedKeys(ctx, me, after, batch)
 		if err != nil {
 			return Feed{}, err
 		}
-		followed, err := s.followedActors(ctx, me, actors)
+		followed, err := s.followedActors(ctx, me, keys)
 		if err != nil {
 			return Feed{}, err
 		}
-		shown := make([]cursor, 0, len(keys))
-		for i, k := range keys {
-			if followed[actors[i]] {
-				shown = append(shown, k)
-			}
-		}
-		page, err := s.loadFeed(ctx, me, shown)
+		page, err := s.loadFeed(ctx, me, keys, followed)
 		if err != nil {
 			return Feed{}, err
 		}
@@ -116,7 +111,7 @@ func (s *Service) Feed(ctx context.Context, me int, raw string, size int) (Feed,
 		if len(keys) < batch {
 			break // no more events
 		}
-		after = &keys[len(keys)-1]
+		after = &keys[len(keys)-1].key
 	}
 	f := Feed{Items: make([]FeedItem, 0, min(len(items), size))}
 	for i, it := range items {
@@ -129,59 +124,64 @@ func (s *Service) Feed(ctx context.Context, me int, raw string, size int) (Feed,
 	return f, nil
 }
 
-// feedKeys reads the keys of the next limit entries after c and the actor
-// of each (feedSQL).
-func (s *Service) feedKeys(ctx context.Context, me int, c *cursor, limit int) ([]cursor, []int, error) {
+// feedKey is an inbox entry of a page: its key in the feed's order, its
+// actor and, for a like still there, the liked review.
+type feedKey struct {
+	key         cursor
+	actor       int
+	likedReview int
+}
+
+// feedKeys reads the next limit entries after c (feedSQL).
+func (s *Service) feedKeys(ctx context.Context, me int, c *cursor, limit int) ([]feedKey, error) {
 	q, args := feedSQL(c, limit)
 	args[0] = me
 	rows, err := s.sql.QueryContext(ctx, q, args...)
 	if err != nil {
-		return nil, nil, fmt.Errorf("social: feed: %w", err)
+		return nil, fmt.Errorf("social: feed: %w", err)
 	}
 	defer rows.Close()
-	var (
-		keys   []cursor
-		actors []int
-	)
+	var keys []feedKey
 	for rows.Next() {
-		var k cursor
+		var k feedKey
 		var at any
-		var actor int
-		if err := rows.Scan(&k.Kind, &k.ID, &at, &actor); err != nil {
-			return nil, nil, fmt.Errorf("social: feed: %w", err)
+		var liked sql.NullInt64
+		if err := rows.Scan(&k.key.Kind, &k.key.ID, &at, &k.actor, &liked); err != nil {
+			return nil, fmt.Errorf("social: feed: %w", err)
 		}
-		if k.Time, err = timeOf(at); err != nil {
-			return nil, nil, fmt.Errorf("social: feed: %w", err)
+		if k.key.Time, err = timeOf(at); err != nil {
+			return nil, fmt.Errorf("social: feed: %w", err)
 		}
-		keys, actors = append(keys, k), append(actors, actor)
+		k.likedReview = int(liked.Int64)
+		keys = append(keys, k)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, nil, fmt.Errorf("social: feed: %w", err)
+		return nil, fmt.Errorf("social: feed: %w", err)
 	}
-	return keys, actors, nil
+	return keys, nil
 }
 
-// followedActors returns which of actors me follows now: an approved
-// follow of a live account, no block either way; one query on the unique
-// indexes of follows, users and blocks. An entry whose actor is not (an
+// followedActors returns the actors of keys me follows now, as shown in
+// the feed: an approved follow of a live account, no block either way; one
+// query on the unique indexes of follows, users and blocks. An entry whose actor is not (an
 // account deleted since, a follow row a block left behind) is not shown,
 // so nothing waits for the inbox to catch up.
-func (s *Service) followedActors(ctx context.Context, me int, actors []int) (map[int]bool, error) {
-	out := map[int]bool{}
-	if len(actors) == 0 {
+func (s *Service) followedActors(ctx context.Context, me int, keys []feedKey) (map[int]Actor, error) {
+	out := map[int]Actor{}
+	if len(keys) == 0 {
 		return out, nil
 	}
 	args := []any{me}
-	marks := make([]string, 0, len(actors))
-	seen := make(map[int]bool, len(actors))
-	for _, a := range actors {
-		if !seen[a] {
-			seen[a] = true
-			args = append(args, a)
+	marks := make([]string, 0, len(keys))
+	seen := make(map[int]bool, len(keys))
+	for _, k := range keys {
+		if !seen[k.actor] {
+			seen[k.actor] = true
+			args = append(args, k.actor)
 			marks = append(marks, fmt.Sprintf("$%d", len(args)))
 		}
 	}
-	rows, err := s.sql.QueryContext(ctx, `SELECT fo.followee_id FROM follows fo JOIN users u ON u.id = fo.followee_id
+	rows, err := s.sql.QueryContext(ctx, `SELECT u.id, u.nickname, u.avatar_url FROM follows fo JOIN users u ON u.id = fo.followee_id
 		WHERE fo.follower_id = $1 AND fo.followee_id IN (`+strings.Join(marks, ", ")+`)
 		AND fo.status = 'ACTIVE' AND u.deleted_at IS NULL
 		AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.blocker_id = $1 AND b.blocked_id = fo.followee_id
@@ -191,11 +191,11 @@ func (s *Service) followedActors(ctx context.Context, me int, actors []int) (map
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var id int
-		if err := rows.Scan(&id); err != nil {
+		var a Actor
+		if err := rows.Scan(&a.ID, &a.Nickname, &a.AvatarURL); err != nil {
 			return nil, fmt.Errorf("social: feed follows: %w", err)
 		}
-		out[id] = true
+		out[a.ID] = a
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("social: feed follows: %w", err)
@@ -225,92 +225,71 @@ type feedEntry struct {
 	key cursor
 }
 
-// loadFeed turns candidate keys into the feed items the caller may see, in
-// order: a review must be visible to the caller (not deleted, of a live
-// title, by no one blocked either way) and not hidden, even from its
-// author (a like of the caller's own hidden review).
-func (s *Service) loadFeed(ctx context.Context, me int, keys []cursor) ([]feedEntry, error) {
-	var reviewIDs, likeIDs, listIDs []int
+// loadFeed turns a batch of entries into the feed items the caller may
+// see, in order: the actor must be one of actors (followed now), a review
+// visible to the caller (not deleted, of a live title, by no one blocked
+// either way) and not hidden, even from its author (a like of the caller's
+// own hidden review), a list public.
+func (s *Service) loadFeed(ctx context.Context, me int, keys []feedKey, actors map[int]Actor) ([]feedEntry, error) {
+	var reviewIDs, listIDs []int
 	for _, k := range keys {
-		switch k.Kind {
+		if _, ok := actors[k.actor]; !ok {
+			continue
+		}
+		switch k.key.Kind {
 		case srcReview:
-			reviewIDs = append(reviewIDs, k.ID)
+			reviewIDs = append(reviewIDs, k.key.ID)
 		case srcLike:
-			likeIDs = append(likeIDs, k.ID)
+			if k.likedReview != 0 {
+				reviewIDs = append(reviewIDs, k.likedReview)
+			}
 		case srcList:
-			listIDs = append(listIDs, k.ID)
+			listIDs = append(listIDs, k.key.ID)
 		}
 	}
 	shownLists, err := s.lists.Public(ctx, listIDs)
 	if err != nil {
 		return nil, err
 	}
-	var likes []*ent.ReviewLike
-	if len(likeIDs) > 0 {
-		if likes, err = s.db.ReviewLike.Query().Where(reviewlike.IDIn(likeIDs...)).All(ctx); err != nil {
-			return nil, fmt.Errorf("social: feed likes: %w", err)
+	var revs map[int]reviews.Review
+	if len(reviewIDs) > 0 {
+		if revs, err = s.reviews.Visible(ctx, reviews.Viewer{ID: me}, reviewIDs); err != nil {
+			return nil, err
 		}
-	}
-	likeByID := make(map[int]*ent.ReviewLike, len(likes))
-	actorIDs := []int{}
-	for _, l := range shownLists {
-		actorIDs = append(actorIDs, l.Owner.ID)
-	}
-	for _, l := range likes {
-		likeByID[l.ID] = l
-		reviewIDs = append(reviewIDs, l.ReviewID)
-		actorIDs = append(actorIDs, l.UserID)
-	}
-	revs, err := s.reviews.Visible(ctx, reviews.Viewer{ID: me}, reviewIDs)
-	if err != nil {
-		return nil, err
-	}
-	for _, r := range revs {
-		if r.Author.ID != nil {
-			actorIDs = append(actorIDs, *r.Author.ID)
-		}
-	}
-	actors, err := s.db.User.Query().Where(user.IDIn(actorIDs...)).All(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("social: feed actors: %w", err)
-	}
-	actorByID := make(map[int]Actor, len(actors))
-	for _, u := range actors {
-		actorByID[u.ID] = Actor{ID: u.ID, Nickname: u.Nickname, AvatarURL: u.AvatarURL}
 	}
 	items := make([]feedEntry, 0, len(keys))
 	for _, k := range keys {
+		a, followed := actors[k.actor]
+		if !followed {
+			continue
+		}
 		var it FeedItem
-		switch k.Kind {
+		switch k.key.Kind {
 		case srcList:
-			l, ok := shownLists[k.ID]
-			a, okA := actorByID[l.Owner.ID]
-			if !ok || !okA {
-				continue // made private, deleted or its owner gone between the two queries
+			l, ok := shownLists[k.key.ID]
+			if !ok || l.Owner.ID != k.actor {
+				continue // made private, deleted or its owner gone since
 			}
 			it = FeedItem{Kind: KindList, CreatedAt: l.UpdatedAt, Actor: a, List: &l}
 		case srcReview:
-			r, ok := revs[k.ID]
-			if !ok || r.Hidden || r.Author.ID == nil {
+			r, ok := revs[k.key.ID]
+			if !ok || r.Hidden || r.Author.ID == nil || *r.Author.ID != k.actor {
 				continue
 			}
-			it = FeedItem{Kind: KindReview, CreatedAt: r.CreatedAt, Review: &r, Actor: actorByID[*r.Author.ID]}
+			it = FeedItem{Kind: KindReview, CreatedAt: r.CreatedAt, Review: &r, Actor: a}
 			if strings.TrimSpace(r.Body) == "" {
 				it.Kind = KindRating
 			}
+		case srcLike:
+			r, ok := revs[k.likedReview]
+			if k.likedReview == 0 || !ok || r.Hidden {
+				continue // unliked since, or the review is not to be shown
+			}
+			it = FeedItem{Kind: KindLike, CreatedAt: k.key.Time, Actor: a, Review: &r}
 		default:
-			l := likeByID[k.ID]
-			if l == nil {
-				continue // unliked between the two queries
-			}
-			r, ok := revs[l.ReviewID]
-			a, okA := actorByID[l.UserID]
-			if !ok || r.Hidden || !okA {
-				continue
-			}
-			it = FeedItem{Kind: KindLike, CreatedAt: l.CreatedAt.UTC(), Actor: a, Review: &r}
+			continue
 		}
-		items = append(items, feedEntry{FeedItem: it, key: k})
+		items = append(items, feedEntry{FeedItem: it, key: k.key})
 	}
 	return items, nil
 }

@@ -1,12 +1,13 @@
 package auth
 
 import (
+	"bufio"
 	"context"
+	_ "embed"
 	"fmt"
 	"strings"
 	"sync"
 
-	"github.com/trustelem/zxcvbn/frequency"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/reelview/reelview/app/apperr"
@@ -21,6 +22,16 @@ const (
 	commonPasswords  = 10000
 )
 
+//go:generate go run ./internal/commonpasswords
+
+// commonFile is the 10,000 most common passwords of the list zxcvbn ships,
+// lower-cased, one per line. It is read on the first password check, not at
+// start-up: zxcvbn's own package builds all its dictionaries when it
+// initialises, which cost every process ~4 MiB of resident memory.
+//
+//go:embed common_passwords.txt
+var commonFile string
+
 var (
 	commonOnce sync.Once
 	common     map[string]struct{}
@@ -30,10 +41,12 @@ var (
 // list zxcvbn ships (case-insensitive).
 func isCommon(p string) bool {
 	commonOnce.Do(func() {
-		list := frequency.FrequencyLists["passwords"]
 		common = make(map[string]struct{}, commonPasswords)
-		for _, w := range list[:min(commonPasswords, len(list))] {
-			common[w] = struct{}{}
+		sc := bufio.NewScanner(strings.NewReader(commonFile))
+		for sc.Scan() {
+			if w := sc.Text(); w != "" && !strings.HasPrefix(w, "#") {
+				common[w] = struct{}{}
+			}
 		}
 	})
 	_, ok := common[strings.ToLower(p)]

@@ -4,6 +4,9 @@ import (
 	"strings"
 	"testing"
 
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 	"go.uber.org/fx"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -176,5 +179,39 @@ func TestMetrics(t *testing.T) {
 	}
 	if strings.Contains(body, "/no/such/route/42") {
 		t.Error("unmatched paths must not become metric labels")
+	}
+	// Prometheus's own parser reads all of it: one TYPE per family, valid
+	// names, labels and values.
+	parser := expfmt.NewTextParser(model.LegacyValidation)
+	fams, err := parser.TextToMetricFamilies(strings.NewReader(body))
+	if err != nil {
+		t.Fatalf("/metrics does not parse as the Prometheus text format: %v", err)
+	}
+	for name, typ := range map[string]dto.MetricType{
+		"reelview_http_requests_total":           dto.MetricType_COUNTER,
+		"reelview_http_request_duration_seconds": dto.MetricType_HISTOGRAM,
+		"go_sql_wait_count_total":                dto.MetricType_COUNTER,
+		"reelview_redis_pool_events_total":       dto.MetricType_COUNTER,
+		"go_goroutines":                          dto.MetricType_GAUGE,
+		"process_resident_memory_bytes":          dto.MetricType_GAUGE,
+	} {
+		if f := fams[name]; f == nil || f.GetType() != typ {
+			t.Errorf("family %s: %v, want type %v", name, f, typ)
+		}
+	}
+	// The histogram counts the two GET /api/v1/genres requests, each in
+	// every bucket at or above its duration.
+	for _, m := range fams["reelview_http_request_duration_seconds"].GetMetric() {
+		labels := map[string]string{}
+		for _, l := range m.GetLabel() {
+			labels[l.GetName()] = l.GetValue()
+		}
+		if labels["method"] == "GET" && labels["route"] == "/api/v1/genres" {
+			h := m.GetHistogram()
+			if h.GetSampleCount() != 2 || len(h.GetBucket()) == 0 ||
+				h.GetBucket()[len(h.GetBucket())-1].GetCumulativeCount() != 2 {
+				t.Errorf("GET /api/v1/genres histogram = %v", h)
+			}
+		}
 	}
 }

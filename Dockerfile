@@ -17,9 +17,11 @@ ARG VERSION=dev
 ARG COMMIT=unknown
 ARG BUILD_TIME=unknown
 
+# -tags noembedded leaves out the embedded mode (SQLite, in-process Redis):
+# the image always runs against DATABASE_URL and REDIS_URL.
 RUN --mount=type=cache,target=/go/pkg/mod \
     --mount=type=cache,target=/root/.cache/go-build \
-    CGO_ENABLED=0 go build -trimpath \
+    CGO_ENABLED=0 go build -trimpath -tags noembedded \
       -ldflags "-s -w -X github.com/reelview/reelview/app/buildinfo.Version=${VERSION} -X github.com/reelview/reelview/app/buildinfo.Commit=${COMMIT} -X github.com/reelview/reelview/app/buildinfo.BuildTime=${BUILD_TIME}" \
       -o /out/reelview ./app
 

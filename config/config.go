@@ -387,6 +387,15 @@ func (c Config) Validate() error {
 			bad("DATABASE_URL", "must be a URL such as postgres://user:pass@host:5432/db, got %q", redact(c.Database.URL))
 		}
 	}
+	if !EmbeddedBuilt {
+		// Without these, the server would pick the embedded mode it lacks.
+		if c.Database.URL == "" {
+			bad("DATABASE_URL", "is required: this binary is built without the embedded mode (build tag noembedded)")
+		}
+		if c.Redis.URL == "" {
+			bad("REDIS_URL", "is required: this binary is built without the embedded mode (build tag noembedded)")
+		}
+	}
 	if c.Database.MaxConns < 1 {
 		bad("DATABASE_MAX_CONNS", "must be at least 1, got %d", c.Database.MaxConns)
 	}

@@ -191,3 +191,31 @@ func TestEveryVariableDocumented(t *testing.T) {
 		t.Fatalf("found only %d variables: the walk is broken", n)
 	}
 }
+
+// A default build has the embedded mode; a build tagged noembedded (the
+// Docker image) asks for both URLs instead of starting a mode it lacks. CI
+// runs this test in both builds.
+func TestEmbeddedModeBuilt(t *testing.T) {
+	t.Parallel()
+	urls := map[string]string{"DATABASE_URL": "postgres://u@db:5432/reelview", "REDIS_URL": "redis://cache:6379/0"}
+	if _, err := config.FromMap(urls); err != nil {
+		t.Fatalf("both URLs set: %v", err)
+	}
+	_, none := config.FromMap(map[string]string{})
+	_, noRedis := config.FromMap(map[string]string{"DATABASE_URL": urls["DATABASE_URL"]})
+	if config.EmbeddedBuilt {
+		if none != nil || noRedis != nil {
+			t.Fatalf("embedded build: no URLs: %v; no REDIS_URL: %v", none, noRedis)
+		}
+		return
+	}
+	for _, want := range []string{"DATABASE_URL: is required", "REDIS_URL: is required"} {
+		if none == nil || !strings.Contains(none.Error(), want) {
+			t.Errorf("noembedded build without URLs: err = %v, want %q", none, want)
+		}
+	}
+	if noRedis == nil || !strings.Contains(noRedis.Error(), "REDIS_URL: is required") ||
+		strings.Contains(noRedis.Error(), "DATABASE_URL") {
+		t.Errorf("noembedded build without REDIS_URL: err = %v", noRedis)
+	}
+}

@@ -10,7 +10,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/fx"
 	"go.uber.org/zap"
@@ -45,13 +44,13 @@ func (r *Redis) Ping(ctx context.Context, timeout time.Duration) error {
 // client and, in the embedded mode, the in-process server.
 func Open(c config.Redis) (*Redis, func(), error) {
 	url := c.URL
-	var mr *miniredis.Miniredis
+	var stopEmbedded func()
 	if url == "" {
-		mr = miniredis.NewMiniRedis()
-		if err := mr.StartAddr("127.0.0.1:0"); err != nil {
+		addr, stop, err := startEmbedded()
+		if err != nil {
 			return nil, nil, fmt.Errorf("cache: start in-process redis: %w", err)
 		}
-		url = "redis://" + mr.Addr()
+		url, stopEmbedded = "redis://"+addr, stop
 	}
 	opts, err := redis.ParseURL(url)
 	if err != nil {
@@ -68,11 +67,11 @@ func Open(c config.Redis) (*Redis, func(), error) {
 	opts.DialerRetries = 1
 	quietRedisLogger.Do(func() { redis.SetLogger(discardLogger{}) })
 	client := redis.NewClient(opts)
-	r := &Redis{Client: client, prefix: c.KeyPrefix, Embedded: mr != nil}
+	r := &Redis{Client: client, prefix: c.KeyPrefix, Embedded: stopEmbedded != nil}
 	stop := func() {
 		_ = client.Close()
-		if mr != nil {
-			mr.Close()
+		if stopEmbedded != nil {
+			stopEmbedded()
 		}
 	}
 	return r, stop, nil

@@ -20,7 +20,6 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 	"go.uber.org/fx"
 	"go.uber.org/zap"
-	_ "modernc.org/sqlite" // the "sqlite" database/sql driver
 
 	"github.com/reelview/reelview/config"
 	"github.com/reelview/reelview/ent"

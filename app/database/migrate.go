@@ -11,7 +11,6 @@ import (
 	"ariga.io/atlas/sql/migrate"
 	"ariga.io/atlas/sql/postgres"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
-	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
 	"go.uber.org/zap"
 
@@ -191,17 +190,6 @@ func riverPendingPostgres(ctx context.Context, db *DB) ([]string, error) {
 		}
 	}
 	return pending, nil
-}
-
-func migrateRiverSQLite(ctx context.Context, db *sql.DB) error {
-	migrator, err := rivermigrate.New(riversqlite.New(db), nil)
-	if err != nil {
-		return fmt.Errorf("database: river: %w", err)
-	}
-	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
-		return fmt.Errorf("database: river migrations: %w", err)
-	}
-	return nil
 }
 
 func slug(s string) string { return strings.ReplaceAll(strings.ToLower(s), " ", "_") }

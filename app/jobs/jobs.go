@@ -12,7 +12,6 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
-	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"go.uber.org/fx"
 	"go.uber.org/zap"
 	"go.uber.org/zap/exp/zapslog"
@@ -52,7 +51,7 @@ func Driver(db *database.DB) riverdriver.Driver[*sql.Tx] {
 	if db.Postgres() {
 		return riverdatabasesql.New(db.SQL)
 	}
-	return riversqlite.New(db.SQL)
+	return sqliteDriver(db.SQL)
 }
 
 // New builds the River client. Without registered workers it is insert-only

@@ -68,7 +68,7 @@ func prepareDatabase(ctx context.Context, o options, bin, name string, d dataset
 	ident := pgx.Identifier{name}.Sanitize()
 	if exists && !o.reseed && comment != nil && *comment == d.marker() {
 		logf("reusing database %s (%s); --reseed to seed it again", name, d)
-		return target, runApp(ctx, bin, target, "migrate", "up")
+		return target, runApp(ctx, o, bin, target, "migrate", "up")
 	}
 	if exists {
 		logf("dropping database %s", name)
@@ -80,10 +80,10 @@ func prepareDatabase(ctx context.Context, o options, bin, name string, d dataset
 	if _, err := admin.Exec(ctx, `CREATE DATABASE `+ident); err != nil {
 		return "", err
 	}
-	if err := runApp(ctx, bin, target, "migrate", "up"); err != nil {
+	if err := runApp(ctx, o, bin, target, "migrate", "up"); err != nil {
 		return "", err
 	}
-	if err := runApp(ctx, bin, target, "seed", "--synthetic",
+	if err := runApp(ctx, o, bin, target, "seed", "--synthetic",
 		"--contents", strconv.Itoa(d.Contents), "--users", strconv.Itoa(d.Users),
 		"--reviews", strconv.Itoa(d.Reviews), "--likes", strconv.Itoa(d.Likes), "--follows", strconv.Itoa(d.Follows)); err != nil {
 		return "", err
@@ -132,9 +132,9 @@ func addHotContent(ctx context.Context, target string, n int) error {
 
 // runApp runs a reelview command against database target, its output on
 // stderr (the seed's progress lines).
-func runApp(ctx context.Context, bin, target string, args ...string) error {
+func runApp(ctx context.Context, o options, bin, target string, args ...string) error {
 	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Env = append(os.Environ(), "DATABASE_URL="+target, "LOG_LEVEL=warn")
+	cmd.Env = append(os.Environ(), "DATABASE_URL="+target, "REDIS_URL="+o.redis, "LOG_LEVEL=warn")
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("reelview %v: %w", args, err)

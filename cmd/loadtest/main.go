@@ -75,7 +75,7 @@ func main() {
 	fs.IntVar(&o.rounds, "rounds", 0, "times the whole scenario list runs, interleaved, results merged (default 3, 1 with --quick)")
 	fs.IntVar(&o.concurrency, "concurrency", 16, "concurrent connections (workers) of every scenario and baseline")
 	fs.StringVar(&o.out, "out", "", "output directory (default docs/bench, bench-results with --quick)")
-	fs.StringVar(&o.bin, "bin", "", "use this reelview binary instead of building ./app")
+	fs.StringVar(&o.bin, "bin", "", "use this reelview binary instead of building ./app (it must have the embedded mode: a default build)")
 	fs.Func("server-env", "add KEY=VALUE to the server's environment (repeatable), e.g. RATE_LIMIT_ENABLED=false or GOGC=50",
 		func(v string) error {
 			if !strings.Contains(v, "=") {

@@ -27,14 +27,16 @@ import (
 
 const api = "/api/v1"
 
-// buildServer builds ./app into dir, or returns o.bin.
-func buildServer(ctx context.Context, o options, dir string) (string, error) {
+// buildServer builds ./app into dir as name, with the given build tags, or
+// returns o.bin.
+func buildServer(ctx context.Context, o options, dir, name, tags string) (string, error) {
 	if o.bin != "" {
 		return o.bin, nil
 	}
-	bin := filepath.Join(dir, "reelview")
-	logf("building the server (go build ./app)")
-	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", bin, "./app")
+	bin := filepath.Join(dir, name)
+	args := []string{"build", "-trimpath", "-tags", tags, "-o", bin, "./app"}
+	logf("building %s (go %s)", name, strings.Join(args, " "))
+	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if err := cmd.Run(); err != nil {
@@ -362,12 +364,13 @@ func startServer(ctx context.Context, o options, bin, dbURL, dir string) (*proce
 }
 
 // workDir makes a temporary directory (logs, the built server) and builds
-// the server there.
+// the server there as the Docker image does, without the embedded mode
+// (build tag noembedded).
 func workDir(ctx context.Context, o options) (dir, bin string, err error) {
 	if dir, err = os.MkdirTemp("", "reelview-bench-*"); err != nil {
 		return "", "", err
 	}
-	if bin, err = buildServer(ctx, o, dir); err != nil {
+	if bin, err = buildServer(ctx, o, dir, "reelview", "noembedded"); err != nil {
 		os.RemoveAll(dir)
 		return "", "", err
 	}
@@ -393,7 +396,11 @@ func runMain(ctx context.Context, o options) error {
 	rep.fillMachine()
 
 	logf("embedded mode: start-up and idle RSS")
-	if rep.EmbeddedFirstStartMS, rep.EmbeddedStartMS, rep.EmbeddedIdle, err = embeddedStartup(ctx, bin, dir); err != nil {
+	ebin, err := buildServer(ctx, o, dir, "reelview-embedded", "")
+	if err != nil {
+		return err
+	}
+	if rep.EmbeddedFirstStartMS, rep.EmbeddedStartMS, rep.EmbeddedIdle, err = embeddedStartup(ctx, ebin, dir); err != nil {
 		return err
 	}
 

@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"crypto/rsa"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -18,7 +21,7 @@ import (
 
 	"go.uber.org/zap"
 	"golang.org/x/oauth2"
-	"golang.org/x/oauth2/google"
+	"golang.org/x/oauth2/jwt"
 
 	"github.com/reelview/reelview/config"
 )
@@ -102,26 +105,68 @@ func NewFCM(c config.Firebase) (*FCM, error) {
 	}
 	client := &http.Client{Timeout: c.SendTimeout}
 	f := &FCM{client: client, creds: creds, tokenCtx: context.WithValue(context.Background(), oauth2.HTTPClient, client)}
-	gc, err := f.credentials()
+	fileProject, tokens, err := f.credentials()
 	if err != nil {
 		return nil, err
 	}
-	project := cmp.Or(c.ProjectID, gc.ProjectID)
+	project := cmp.Or(c.ProjectID, fileProject)
 	if project == "" {
 		return nil, errors.New("fcm: no project: set FIREBASE_PROJECT_ID or use a service-account file with project_id")
 	}
-	f.tokens = gc.TokenSource
+	f.tokens = tokens
 	f.sendURL = strings.TrimSuffix(c.FCMEndpoint, "/") + "/projects/" + url.PathEscape(project) + "/messages:send"
 	return f, nil
 }
 
-func (f *FCM) credentials() (*google.Credentials, error) {
-	gc, err := google.CredentialsFromJSONWithTypeAndParams(f.tokenCtx, f.creds, google.ServiceAccount,
-		google.CredentialsParams{Scopes: []string{fcmScope}})
-	if err != nil {
-		return nil, fmt.Errorf("fcm: FCM_CREDENTIALS_FILE is not a service-account key: %w", err)
+// serviceAccount is the part of a Google service-account key file that
+// signs token requests (the JWT bearer grant of RFC 7523).
+type serviceAccount struct {
+	Type         string `json:"type"`
+	ProjectID    string `json:"project_id"`
+	PrivateKeyID string `json:"private_key_id"`
+	PrivateKey   string `json:"private_key"`
+	ClientEmail  string `json:"client_email"`
+	TokenURI     string `json:"token_uri"`
+}
+
+// googleTokenURL is Google's OAuth2 token endpoint, for key files without
+// token_uri.
+const googleTokenURL = "https://oauth2.googleapis.com/token"
+
+// credentials reads the service-account key: its project and a source of
+// access tokens that caches each token until shortly before it expires.
+func (f *FCM) credentials() (project string, ts oauth2.TokenSource, err error) {
+	var sa serviceAccount
+	if err := json.Unmarshal(f.creds, &sa); err != nil {
+		return "", nil, fmt.Errorf("fcm: FCM_CREDENTIALS_FILE is not a service-account key: %w", err)
 	}
-	return gc, nil
+	if sa.Type != "service_account" || sa.ClientEmail == "" {
+		return "", nil, errors.New("fcm: FCM_CREDENTIALS_FILE is not a service-account key (type service_account with client_email)")
+	}
+	if err := checkPrivateKey(sa.PrivateKey); err != nil {
+		return "", nil, fmt.Errorf("fcm: FCM_CREDENTIALS_FILE: private_key: %w", err)
+	}
+	c := &jwt.Config{Email: sa.ClientEmail, PrivateKey: []byte(sa.PrivateKey), PrivateKeyID: sa.PrivateKeyID,
+		Scopes: []string{fcmScope}, TokenURL: cmp.Or(sa.TokenURI, googleTokenURL)}
+	return sa.ProjectID, c.TokenSource(f.tokenCtx), nil
+}
+
+// checkPrivateKey refuses at start-up a key the token requests could not
+// sign with: a PEM block holding an RSA key, PKCS#8 or PKCS#1.
+func checkPrivateKey(s string) error {
+	b, _ := pem.Decode([]byte(s))
+	if b == nil {
+		return errors.New("not a PEM block")
+	}
+	if _, err := x509.ParsePKCS1PrivateKey(b.Bytes); err == nil {
+		return nil
+	}
+	if k, err := x509.ParsePKCS8PrivateKey(b.Bytes); err == nil {
+		if _, ok := k.(*rsa.PrivateKey); ok {
+			return nil
+		}
+	}
+	return errors.New("not an RSA private key")
 }
 
 // token returns the cached access token, fetching a new one when it is
@@ -145,8 +190,8 @@ func (f *FCM) dropToken(refused string) {
 	if t, err := f.tokens.Token(); err == nil && t.AccessToken != refused {
 		return
 	}
-	if gc, err := f.credentials(); err == nil {
-		f.tokens = gc.TokenSource
+	if _, tokens, err := f.credentials(); err == nil {
+		f.tokens = tokens
 	}
 }
 

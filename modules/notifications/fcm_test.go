@@ -2,10 +2,18 @@ package notifications_test
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
 	"errors"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -94,13 +102,69 @@ func TestFCMBadCredentials(t *testing.T) {
 	}
 }
 
-// TestFCMConfiguration: a file that is not a service-account key is
-// refused at start-up.
+// TestFCMConfiguration: a file that is not a usable service-account key is
+// refused at start-up, each with an error saying what is wrong.
 func TestFCMConfiguration(t *testing.T) {
 	t.Parallel()
+	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ecKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkcs8 := func(k any) string {
+		der, err := x509.MarshalPKCS8PrivateKey(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+	}
+	key := func(fields map[string]string) string {
+		b, _ := json.Marshal(fields)
+		p := filepath.Join(t.TempDir(), "key.json")
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	account := func(change map[string]string) string {
+		fields := map[string]string{"type": "service_account", "project_id": "reelview-test",
+			"private_key": pkcs8(rsaKey), "client_email": "fcm@reelview-test.iam.gserviceaccount.com"}
+		for k, v := range change {
+			if v == "" {
+				delete(fields, k)
+			} else {
+				fields[k] = v
+			}
+		}
+		return key(fields)
+	}
+	for _, tc := range []struct{ name, file, want string }{
+		{"a recorded FCM answer", "testdata/fcm/send_response_success_official_docs.json", "not a service-account key"},
+		{"not JSON", "testdata/fcm/README.md", "not a service-account key"},
+		{"a user's credentials", account(map[string]string{"type": "authorized_user"}), "not a service-account key"},
+		{"no client_email", account(map[string]string{"client_email": ""}), "not a service-account key"},
+		{"a private key that is not PEM", account(map[string]string{"private_key": "secret"}), "private_key: not a PEM block"},
+		{"an ECDSA private key", account(map[string]string{"private_key": pkcs8(ecKey)}), "private_key: not an RSA private key"},
+		{"no project", account(map[string]string{"project_id": ""}), "no project"},
+	} {
+		c := config.ForTest().Firebase
+		c.CredentialsFile, c.ProjectID = tc.file, ""
+		_, err := notifications.NewFCM(c)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: got %v, want an error with %q", tc.name, err, tc.want)
+		}
+	}
 	c := config.ForTest().Firebase
-	c.CredentialsFile = "testdata/fcm/send_response_success_official_docs.json"
-	if _, err := notifications.NewFCM(c); err == nil {
-		t.Fatal("a non-credentials file was accepted")
+	c.CredentialsFile, c.ProjectID = account(nil), ""
+	if _, err := notifications.NewFCM(c); err != nil {
+		t.Errorf("a PKCS#8 RSA service-account key was refused: %v", err)
+	}
+	c.CredentialsFile = account(map[string]string{"private_key": string(pem.EncodeToMemory(
+		&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(rsaKey)}))})
+	if _, err := notifications.NewFCM(c); err != nil {
+		t.Errorf("a PKCS#1 RSA service-account key was refused: %v", err)
 	}
 }

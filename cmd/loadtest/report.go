@@ -101,11 +101,13 @@ func (r *report) finish() {
 			}
 		}
 	}
+	// The idle target is the production server's; embedded mode, which
+	// hosts SQLite and Redis in its own process, has its idle RSS reported
+	// beside the table without one.
 	r.Targets = append(r.Targets,
 		target{What: "errors in S1–S8", Measured: float64(errs), Want: "0", Met: errs == 0},
 		target{What: "server peak RSS under load (MiB)", Measured: peak, Want: "≤ 150", Met: peak <= 150},
 		target{What: "server idle RSS before load (MiB)", Measured: r.Idle.RSS, Want: "≤ 40", Met: r.Idle.RSS <= 40},
-		target{What: "embedded idle RSS (MiB)", Measured: r.EmbeddedIdle.RSS, Want: "≤ 40", Met: r.EmbeddedIdle.RSS <= 40},
 		target{What: "embedded start-up to ready, restart (ms)", Measured: r.EmbeddedStartMS, Want: "≤ 1000", Met: r.EmbeddedStartMS <= 1000},
 	)
 }

@@ -88,7 +88,8 @@ const maxAnswer = 64 << 10
 type FCM struct {
 	sendURL string
 	client  *http.Client
-	creds   []byte
+	// signer makes the token requests: the service account and its key.
+	signer *jwt.Config
 	// tokenCtx carries the HTTP client of token requests.
 	tokenCtx context.Context
 
@@ -104,8 +105,7 @@ func NewFCM(c config.Firebase) (*FCM, error) {
 		return nil, fmt.Errorf("fcm: read FCM_CREDENTIALS_FILE: %w", err)
 	}
 	client := &http.Client{Timeout: c.SendTimeout}
-	f := &FCM{client: client, creds: creds, tokenCtx: context.WithValue(context.Background(), oauth2.HTTPClient, client)}
-	fileProject, tokens, err := f.credentials()
+	fileProject, signer, err := parseServiceAccount(creds)
 	if err != nil {
 		return nil, err
 	}
@@ -113,7 +113,8 @@ func NewFCM(c config.Firebase) (*FCM, error) {
 	if project == "" {
 		return nil, errors.New("fcm: no project: set FIREBASE_PROJECT_ID or use a service-account file with project_id")
 	}
-	f.tokens = tokens
+	f := &FCM{client: client, signer: signer, tokenCtx: context.WithValue(context.Background(), oauth2.HTTPClient, client)}
+	f.tokens = signer.TokenSource(f.tokenCtx)
 	f.sendURL = strings.TrimSuffix(c.FCMEndpoint, "/") + "/projects/" + url.PathEscape(project) + "/messages:send"
 	return f, nil
 }
@@ -133,11 +134,12 @@ type serviceAccount struct {
 // token_uri.
 const googleTokenURL = "https://oauth2.googleapis.com/token"
 
-// credentials reads the service-account key: its project and a source of
-// access tokens that caches each token until shortly before it expires.
-func (f *FCM) credentials() (project string, ts oauth2.TokenSource, err error) {
+// parseServiceAccount reads a service-account key file: its project and
+// the configuration that signs token requests. Its token sources cache each
+// access token until shortly before it expires.
+func parseServiceAccount(b []byte) (project string, signer *jwt.Config, err error) {
 	var sa serviceAccount
-	if err := json.Unmarshal(f.creds, &sa); err != nil {
+	if err := json.Unmarshal(b, &sa); err != nil {
 		return "", nil, fmt.Errorf("fcm: FCM_CREDENTIALS_FILE is not a service-account key: %w", err)
 	}
 	if sa.Type != "service_account" || sa.ClientEmail == "" {
@@ -146,9 +148,8 @@ func (f *FCM) credentials() (project string, ts oauth2.TokenSource, err error) {
 	if err := checkPrivateKey(sa.PrivateKey); err != nil {
 		return "", nil, fmt.Errorf("fcm: FCM_CREDENTIALS_FILE: private_key: %w", err)
 	}
-	c := &jwt.Config{Email: sa.ClientEmail, PrivateKey: []byte(sa.PrivateKey), PrivateKeyID: sa.PrivateKeyID,
-		Scopes: []string{fcmScope}, TokenURL: cmp.Or(sa.TokenURI, googleTokenURL)}
-	return sa.ProjectID, c.TokenSource(f.tokenCtx), nil
+	return sa.ProjectID, &jwt.Config{Email: sa.ClientEmail, PrivateKey: []byte(sa.PrivateKey), PrivateKeyID: sa.PrivateKeyID,
+		Scopes: []string{fcmScope}, TokenURL: cmp.Or(sa.TokenURI, googleTokenURL)}, nil
 }
 
 // checkPrivateKey refuses at start-up a key the token requests could not
@@ -190,9 +191,7 @@ func (f *FCM) dropToken(refused string) {
 	if t, err := f.tokens.Token(); err == nil && t.AccessToken != refused {
 		return
 	}
-	if _, tokens, err := f.credentials(); err == nil {
-		f.tokens = tokens
-	}
+	f.tokens = f.signer.TokenSource(f.tokenCtx)
 }
 
 type fcmRequest struct {

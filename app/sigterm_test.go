@@ -161,7 +161,13 @@ func TestSIGTERMDrainDelay(t *testing.T) {
 	const delay = 1500 * time.Millisecond
 	srv := startServeProcess(t, "SHUTDOWN_DRAIN_DELAY="+delay.String())
 	client := &http.Client{Timeout: 5 * time.Second}
-	get := func(path string) (*http.Response, string) {
+	// answer is what the test reads of a response: its status, whether it
+	// asks to close the connection, and its body.
+	type answer struct {
+		StatusCode int
+		Close      bool
+	}
+	get := func(path string) (answer, string) {
 		t.Helper()
 		res, err := client.Get(srv.base + path)
 		if err != nil {
@@ -169,7 +175,7 @@ func TestSIGTERMDrainDelay(t *testing.T) {
 		}
 		defer res.Body.Close()
 		b, _ := io.ReadAll(res.Body)
-		return res, string(b)
+		return answer{StatusCode: res.StatusCode, Close: res.Close}, string(b)
 	}
 	if res, _ := get("/ready"); res.StatusCode != http.StatusOK || res.Close {
 		t.Fatalf("before the signal: /ready %d, close %v", res.StatusCode, res.Close)
@@ -200,7 +206,8 @@ func TestSIGTERMDrainDelay(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("the server did not exit after SIGTERM")
 	}
-	if _, err := client.Get(srv.base + "/health"); err == nil {
+	if res, err := client.Get(srv.base + "/health"); err == nil {
+		res.Body.Close()
 		t.Error("the server still answers after it exited")
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -62,7 +63,7 @@ func prepareDatabase(ctx context.Context, o options, bin, name string, d dataset
 	var comment *string
 	err = admin.QueryRow(ctx, `SELECT true, shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = $1`, name).
 		Scan(&exists, &comment)
-	if err != nil && err != pgx.ErrNoRows {
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return "", err
 	}
 	ident := pgx.Identifier{name}.Sanitize()

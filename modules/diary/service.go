@@ -23,7 +23,7 @@ type Service struct{ db *ent.Client }
 func NewService(db *ent.Client) *Service { return &Service{db: db} }
 
 // DiaryContent is the content of a diary entry.
-type DiaryContent struct {
+type DiaryContent struct { //nolint:revive // the Go name is the OpenAPI schema name clients see
 	ID          int     `json:"id" example:"550"`
 	Type        string  `json:"type" enum:"movie,tv" example:"movie"`
 	Title       string  `json:"title" example:"Fight Club"`
@@ -32,7 +32,7 @@ type DiaryContent struct {
 }
 
 // DiaryEntry is one viewing in a diary.
-type DiaryEntry struct {
+type DiaryEntry struct { //nolint:revive // the Go name is the OpenAPI schema name clients see
 	ID        int          `json:"id" example:"12"`
 	Content   DiaryContent `json:"content"`
 	WatchedOn string       `json:"watched_on" format:"date" example:"2026-11-24" doc:"The day it was watched (a calendar day, no time of day)."`
@@ -262,7 +262,7 @@ func (s *Service) Delete(ctx context.Context, userID, id int) error {
 }
 
 // DiaryPage is a keyset page of a diary.
-type DiaryPage struct {
+type DiaryPage struct { //nolint:revive // the Go name is the OpenAPI schema name clients see
 	Items      []DiaryEntry `json:"items"`
 	NextCursor *string      `json:"next_cursor" example:"eyJkIjoiMjAyNi0xMS0yNCIsImkiOjEyfQ" doc:"The cursor of the next page, null on the last."`
 }

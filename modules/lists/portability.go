@@ -99,7 +99,7 @@ func (s *Section) Export(ctx context.Context, userID int) (portability.Exported,
 func entryOf(r portability.Record) (ExportEntry, error) {
 	var e ExportEntry
 	if err := json.Unmarshal(r.Data, &e); err != nil {
-		return e, fmt.Errorf("not a list entry: %v", err)
+		return e, fmt.Errorf("not a list entry: %w", err)
 	}
 	if e.List.Key <= 0 {
 		return e, errors.New("list.key must be a positive number")

@@ -132,7 +132,7 @@ type serviceAccount struct {
 
 // googleTokenURL is Google's OAuth2 token endpoint, for key files without
 // token_uri.
-const googleTokenURL = "https://oauth2.googleapis.com/token"
+const googleTokenURL = "https://oauth2.googleapis.com/token" //nolint:gosec // G101: a public URL, not a credential
 
 // parseServiceAccount reads a service-account key file: its project and
 // the configuration that signs token requests. Its token sources cache each

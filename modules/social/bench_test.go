@@ -155,6 +155,7 @@ func BenchmarkFeedFanOut(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	defer rows.Close()
 	for rows.Next() {
 		var id int
 		if err := rows.Scan(&id); err != nil {
@@ -162,7 +163,7 @@ func BenchmarkFeedFanOut(b *testing.B) {
 		}
 		reviewIDs = append(reviewIDs, id)
 	}
-	if err := rows.Close(); err != nil {
+	if err := rows.Err(); err != nil {
 		b.Fatal(err)
 	}
 	h := e.App.App.Handler()

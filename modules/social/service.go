@@ -3,6 +3,7 @@ package social
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -188,7 +189,7 @@ func (s *Service) Approve(ctx context.Context, me, requester int) error {
 	return database.WithTx(ctx, s.db, func(tx *ent.Tx) error {
 		// The lock makes the copy of me's events and their fan-out take
 		// turns (inbox.Writer), as in Follow.
-		if _, err := s.lockPair(ctx, tx, requester, me); err != nil && err != ErrUserNotFound {
+		if _, err := s.lockPair(ctx, tx, requester, me); err != nil && !errors.Is(err, ErrUserNotFound) {
 			return err
 		}
 		n, err := tx.Follow.Update().Where(follow.FollowerID(requester), follow.FolloweeID(me),

@@ -109,30 +109,43 @@ func TestSIGTERMUnderLoad(t *testing.T) {
 // test binary run again (see TestMain), in the suite's mode: embedded, or on
 // a fresh PostgreSQL database and Redis key space.
 type serveProcess struct {
-	cmd    *exec.Cmd
-	base   string
-	logs   *strings.Builder
-	exited chan error
+	cmd     *exec.Cmd
+	base    string // the API, http://host:port
+	metrics string // the metrics listener (METRICS_ADDR), http://host:port
+	logs    *strings.Builder
+	exited  chan error
+}
+
+// freeAddrs returns n different 127.0.0.1 ports, free at the time of the
+// call (all are held until each is chosen).
+func freeAddrs(t *testing.T, n int) []string {
+	t.Helper()
+	addrs := make([]string, n)
+	for i := range addrs {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		addrs[i] = l.Addr().String()
+	}
+	return addrs
 }
 
 func startServeProcess(t *testing.T, extraEnv ...string) *serveProcess {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	_ = l.Close()
+	addrs := freeAddrs(t, 2)
+	addr, metricsAddr := addrs[0], addrs[1]
 	env := append(os.Environ(), "REELVIEW_TEST_CHILD=serve", "APP_ENV=test", "LOG_LEVEL=error", "DEMO_SEED=false",
-		"HTTP_ADDR="+addr, "DATA_DIR="+t.TempDir(), "RATE_LIMIT_DEFAULT=1000000/1m", "RATE_LIMIT_AUTH=1000000/1m",
-		"SHUTDOWN_TIMEOUT=20s")
+		"HTTP_ADDR="+addr, "METRICS_ADDR="+metricsAddr, "DATA_DIR="+t.TempDir(),
+		"RATE_LIMIT_DEFAULT=1000000/1m", "RATE_LIMIT_AUTH=1000000/1m", "SHUTDOWN_TIMEOUT=20s")
 	if apptest.Postgres() {
 		env = append(env, "DATABASE_URL="+apptest.NewDatabase(t), "REDIS_URL="+apptest.RedisURL(t),
 			fmt.Sprintf("REDIS_KEY_PREFIX=proc%d:", time.Now().UnixNano()))
 	} else {
 		env = append(env, "DATABASE_URL=", "REDIS_URL=")
 	}
-	p := &serveProcess{base: "http://" + addr, logs: &strings.Builder{}, exited: make(chan error, 1)}
+	p := &serveProcess{base: "http://" + addr, metrics: "http://" + metricsAddr, logs: &strings.Builder{}, exited: make(chan error, 1)}
 	p.cmd = exec.Command(os.Args[0], "-test.run=^$")
 	p.cmd.Env = append(env, extraEnv...)
 	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs

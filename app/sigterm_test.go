@@ -167,8 +167,8 @@ func startServeProcess(t *testing.T, extraEnv ...string) *serveProcess {
 
 // TestSIGTERMDrainDelay: with SHUTDOWN_DRAIN_DELAY the stopping server keeps
 // answering, but /ready is 503 with the API error body and every answer
-// asks the client to close its connection; after the delay the process
-// stops listening and exits with 0.
+// asks the client to close its connection, while its metrics stay
+// scrapable; after the delay the process stops listening and exits with 0.
 func TestSIGTERMDrainDelay(t *testing.T) {
 	t.Parallel()
 	const delay = 1500 * time.Millisecond
@@ -176,7 +176,11 @@ func TestSIGTERMDrainDelay(t *testing.T) {
 	client := &http.Client{Timeout: 5 * time.Second}
 	get := func(path string) (*http.Response, string) {
 		t.Helper()
-		res, err := client.Get(srv.base + path)
+		base := srv.base
+		if path == "/metrics" {
+			base = srv.metrics
+		}
+		res, err := client.Get(base + path)
 		if err != nil {
 			t.Fatalf("GET %s: %v", path, err)
 		}
@@ -202,6 +206,9 @@ func TestSIGTERMDrainDelay(t *testing.T) {
 	if res, body := get("/api/v1/genres"); res.StatusCode != http.StatusOK || !res.Close {
 		t.Errorf("GET /genres while draining: %d close=%v %s", res.StatusCode, res.Close, body)
 	}
+	if res, body := get("/metrics"); res.StatusCode != http.StatusOK || !strings.Contains(body, `route="/api/v1/genres",status="200"`) {
+		t.Errorf("GET /metrics while draining: %d %.300s", res.StatusCode, body)
+	}
 	select {
 	case err := <-srv.exited:
 		if err != nil {
@@ -213,7 +220,10 @@ func TestSIGTERMDrainDelay(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("the server did not exit after SIGTERM")
 	}
-	if _, err := client.Get(srv.base + "/health"); err == nil {
-		t.Error("the server still answers after it exited")
+	for _, url := range []string{srv.base + "/health", srv.metrics + "/metrics"} {
+		if res, err := client.Get(url); err == nil {
+			res.Body.Close()
+			t.Errorf("GET %s still answers after the server exited", url)
+		}
 	}
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	digest "github.com/opencontainers/go-digest"
+	"go.yaml.in/yaml/v4"
 )
 
 const (
@@ -36,13 +37,15 @@ const (
 // with env as the only source of interpolation variables. compose-go reads the
 // process environment only when asked to (cli.WithOsEnv) and a .env file only
 // with cli.WithDotEnv, so neither is used here.
-func loadCompose(t *testing.T, env []string) (*types.Project, error) {
+// Profiles name the optional services to load as well (e.g. "monitoring").
+func loadCompose(t *testing.T, env []string, profiles ...string) (*types.Project, error) {
 	t.Helper()
 	opts, err := cli.NewProjectOptions(
 		[]string{composeFile},
 		cli.WithWorkingDirectory("."),
 		cli.WithEnv(env),
 		cli.WithName("reelview"),
+		cli.WithProfiles(profiles),
 	)
 	if err != nil {
 		t.Fatalf("compose options: %v", err)
@@ -117,6 +120,97 @@ func TestComposeFileIsValid(t *testing.T) {
 			}
 		}
 	}
+
+	// The metrics listener is on its own port, reachable by the other
+	// containers and never published on the host.
+	if v := api.Environment["METRICS_ADDR"]; v == nil || *v != ":9090" {
+		t.Errorf("api env METRICS_ADDR = %s, want :9090", deref(v))
+	}
+	if v := migrate.Environment["METRICS_ADDR"]; v != nil {
+		t.Errorf("migrate env METRICS_ADDR = %s: it serves nothing", *v)
+	}
+	if !slices.Contains(api.Expose, "9090") {
+		t.Errorf("api expose = %v, want 9090 (the metrics listener)", api.Expose)
+	}
+	if len(api.Ports) != 1 || api.Ports[0].Target != 8080 {
+		t.Errorf("api ports = %+v, want 8080 only", api.Ports)
+	}
+	for _, s := range project.Services {
+		if s.Name != "api" && len(s.Ports) > 0 {
+			t.Errorf("service %q publishes %+v: only the API is published", s.Name, s.Ports)
+		}
+	}
+	// Prometheus is optional: only with --profile monitoring.
+	if _, ok := project.Services["prometheus"]; ok {
+		t.Error("prometheus starts without --profile monitoring")
+	}
+	if _, ok := project.DisabledServices["prometheus"]; !ok {
+		t.Error("no prometheus service under a profile")
+	}
+
+	t.Run("monitoring profile", func(t *testing.T) {
+		project, err := loadCompose(t, []string{"JWT_SECRET=" + testJWTSecret}, "monitoring")
+		if err != nil {
+			t.Fatalf("load %s with --profile monitoring: %v", composeFile, err)
+		}
+		prom, ok := project.Services["prometheus"]
+		if !ok {
+			t.Fatalf("no prometheus service with --profile monitoring; have %v", slices.Sorted(maps.Keys(project.Services)))
+		}
+		if !strings.HasPrefix(prom.Image, "prom/prometheus:v3") {
+			t.Errorf("prometheus image = %q, want a pinned prom/prometheus:v3.x", prom.Image)
+		}
+		for _, p := range prom.Ports {
+			if p.HostIP != "127.0.0.1" {
+				t.Errorf("prometheus publishes %+v beyond loopback", p)
+			}
+		}
+		var config string
+		for _, v := range prom.Volumes {
+			if v.Target == "/etc/prometheus/prometheus.yml" {
+				config = v.Source
+			}
+		}
+		if config == "" {
+			t.Fatalf("prometheus volumes %+v do not mount /etc/prometheus/prometheus.yml", prom.Volumes)
+		}
+		b, err := os.ReadFile(config) // compose-go made the bind source absolute
+		if err != nil {
+			t.Fatalf("the prometheus configuration: %v", err)
+		}
+		var cfg struct {
+			ScrapeConfigs []struct {
+				JobName     string `yaml:"job_name"`
+				MetricsPath string `yaml:"metrics_path"`
+				DNSSD       []struct {
+					Names []string `yaml:"names"`
+					Type  string   `yaml:"type"`
+					Port  int      `yaml:"port"`
+				} `yaml:"dns_sd_configs"`
+				Static []struct {
+					Targets []string `yaml:"targets"`
+				} `yaml:"static_configs"`
+			} `yaml:"scrape_configs"`
+		}
+		if err := yaml.Unmarshal(b, &cfg); err != nil {
+			t.Fatalf("%s: %v", config, err)
+		}
+		scrapesAPI := false
+		for _, sc := range cfg.ScrapeConfigs {
+			if sc.MetricsPath != "" && sc.MetricsPath != "/metrics" {
+				continue
+			}
+			for _, d := range sc.DNSSD {
+				scrapesAPI = scrapesAPI || slices.Contains(d.Names, "api") && d.Port == 9090 && (d.Type == "" || d.Type == "A")
+			}
+			for _, st := range sc.Static {
+				scrapesAPI = scrapesAPI || slices.Contains(st.Targets, "api:9090")
+			}
+		}
+		if !scrapesAPI {
+			t.Errorf("%s does not scrape api:9090/metrics: %+v", config, cfg.ScrapeConfigs)
+		}
+	})
 
 	t.Run("missing JWT_SECRET fails", func(t *testing.T) {
 		// A valid secret in the process environment must not leak into the

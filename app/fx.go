@@ -62,6 +62,9 @@ func serveOptions(c config.Config) fx.Option {
 	return fx.Options(
 		platform(c),
 		fx.Invoke(seedDemo),
+		// Before Serve: stopped after it, so the metrics stay scrapable
+		// while the API drains.
+		fx.Invoke(server.ServeMetrics),
 		fx.Invoke(server.Serve),
 		// fx's own deadline must outlast draining requests and stopping jobs.
 		fx.StartTimeout(30*time.Second),

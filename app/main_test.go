@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -275,4 +277,97 @@ func BenchmarkEmbeddedStartup(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// TestMetricsListener: `serve` answers /metrics on METRICS_ADDR, its own
+// port, and not on the API port; the listener opens and closes with the
+// application, a busy METRICS_ADDR fails start-up naming it, and off opens
+// nothing.
+func TestMetricsListener(t *testing.T) {
+	t.Parallel()
+	start := func(t *testing.T, metricsAddr string) (*fx.App, *server.Server, error) {
+		t.Helper()
+		cfg := apptest.Config(t)
+		cfg.HTTP.Addr = "127.0.0.1:0"
+		cfg.HTTP.MetricsAddr = metricsAddr
+		var srv *server.Server
+		app := fx.New(serveOptions(cfg), fx.NopLogger, fx.Populate(&srv))
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		err := app.Start(ctx)
+		if err == nil {
+			t.Cleanup(func() { _ = app.Stop(context.Background()) })
+		}
+		return app, srv, err
+	}
+	get := func(t *testing.T, url string) (int, string) {
+		t.Helper()
+		res, err := http.Get(url)
+		if err != nil {
+			t.Fatalf("GET %s: %v", url, err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+
+	t.Run("served apart from the API", func(t *testing.T) {
+		t.Parallel()
+		app, srv, err := start(t, "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		api, metrics := "http://"+srv.Addr(), "http://"+srv.Metrics.Addr()
+		if srv.Metrics.Addr() == "" || srv.Metrics.Addr() == srv.Addr() {
+			t.Fatalf("metrics listener at %q, API at %q", srv.Metrics.Addr(), srv.Addr())
+		}
+		if status, _ := get(t, api+"/api/v1/genres"); status != 200 {
+			t.Fatalf("GET /api/v1/genres: %d", status)
+		}
+		status, body := get(t, api+"/metrics")
+		var eb server.ErrorBody
+		if err := json.Unmarshal([]byte(body), &eb); err != nil || status != 404 || eb.Code != "RESOURCE_NOT_FOUND" || eb.Path != "/metrics" {
+			t.Errorf("GET /metrics on the API port: %d %s", status, body)
+		}
+		status, body = get(t, metrics+"/metrics")
+		if status != 200 || !strings.Contains(body, `reelview_http_requests_total{method="GET",route="/api/v1/genres",status="200"} 1`) ||
+			!strings.Contains(body, "# TYPE reelview_http_requests_total counter") {
+			t.Errorf("GET /metrics on the metrics listener: %d\n%.2000s", status, body)
+		}
+		if err := app.Stop(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if res, err := http.Get(metrics + "/metrics"); err == nil {
+			res.Body.Close()
+			t.Error("the metrics listener still accepts connections after stop")
+		}
+	})
+
+	t.Run("busy port fails start-up", func(t *testing.T) {
+		t.Parallel()
+		taken, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer taken.Close()
+		_, _, err = start(t, taken.Addr().String())
+		if err == nil || !strings.Contains(err.Error(), "METRICS_ADDR "+taken.Addr().String()) ||
+			!strings.Contains(err.Error(), "address already in use") {
+			t.Fatalf("start with METRICS_ADDR busy: err = %v", err)
+		}
+	})
+
+	t.Run("off", func(t *testing.T) {
+		t.Parallel()
+		_, srv, err := start(t, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if srv.Metrics.Addr() != "" {
+			t.Errorf("METRICS_ADDR=off listens on %s", srv.Metrics.Addr())
+		}
+		if status, _ := get(t, "http://"+srv.Addr()+"/metrics"); status != 404 {
+			t.Errorf("GET /metrics on the API port: %d, want 404", status)
+		}
+	})
 }

@@ -105,7 +105,8 @@ type world struct {
 	review         int // alice's
 	aliceComment   int
 	bobComment     int
-	aliceDevice    string
+	aliceDevice    string // its token
+	aliceDeviceID  int
 	aliceNotif     int
 	aliceSessionID string
 	aliceList      int // unlisted, with the movie on it
@@ -136,7 +137,9 @@ func newWorld(t testing.TB, adjust ...func(*config.Config)) *world {
 	apptest.AssertStatus(t, res, http.StatusCreated)
 	w.bobComment = idOf(t, res)
 	w.aliceDevice = "fcm-alice-phone-0001"
-	apptest.AssertStatus(t, w.do(t, "POST", "/api/v1/users/me/devices", w.alice.Access, `{"token":"`+w.aliceDevice+`","platform":"ios"}`), http.StatusOK)
+	res = w.do(t, "POST", "/api/v1/users/me/devices", w.alice.Access, `{"token":"`+w.aliceDevice+`","platform":"ios"}`)
+	apptest.AssertStatus(t, res, http.StatusOK)
+	w.aliceDeviceID = idOf(t, res)
 	apptest.AssertStatus(t, w.do(t, "PUT", fmt.Sprintf("/api/v1/contents/%d/bookmark", w.movie), w.alice.Access, ""), http.StatusNoContent)
 	n, err := w.a.DB.Ent.Notification.Query().Where(notification.UserID(w.alice.ID)).First(ctx)
 	if err != nil {
@@ -224,7 +227,7 @@ func TestOWASPObjectLevelAuthorization(t *testing.T) {
 	})
 	t.Run("forget another's device", func(t *testing.T) {
 		owasp(t, "API1")
-		assertDenied(t, w.do(t, "DELETE", "/api/v1/users/me/devices/"+w.aliceDevice, w.bob.Access, ""))
+		assertDenied(t, w.do(t, "DELETE", fmt.Sprintf("/api/v1/users/me/devices/%d", w.aliceDeviceID), w.bob.Access, ""))
 		if d := db.Device.Query().Where(device.Token(w.aliceDevice)).OnlyX(ctx); d.UserID != w.alice.ID {
 			t.Errorf("device now belongs to %d", d.UserID)
 		}
@@ -870,7 +873,8 @@ func TestOWASPMisconfiguration(t *testing.T) {
 	})
 	t.Run("no debug routes", func(t *testing.T) {
 		owasp(t, "API8")
-		for _, p := range []string{"/debug/pprof/", "/debug/vars", "/api/v1/debug", "/.env", "/api/v1/admin/debug"} {
+		// /metrics included: the metrics have a listener of their own (METRICS_ADDR).
+		for _, p := range []string{"/debug/pprof/", "/debug/vars", "/api/v1/debug", "/.env", "/api/v1/admin/debug", "/metrics"} {
 			if res := send(t, "GET", p, ""); res.Status != http.StatusNotFound {
 				t.Errorf("GET %s = %d", p, res.Status)
 			}

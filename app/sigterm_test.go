@@ -109,30 +109,43 @@ func TestSIGTERMUnderLoad(t *testing.T) {
 // test binary run again (see TestMain), in the suite's mode: embedded, or on
 // a fresh PostgreSQL database and Redis key space.
 type serveProcess struct {
-	cmd    *exec.Cmd
-	base   string
-	logs   *strings.Builder
-	exited chan error
+	cmd     *exec.Cmd
+	base    string // the API, http://host:port
+	metrics string // the metrics listener (METRICS_ADDR), http://host:port
+	logs    *strings.Builder
+	exited  chan error
+}
+
+// freeAddrs returns n different 127.0.0.1 ports, free at the time of the
+// call (all are held until each is chosen).
+func freeAddrs(t *testing.T, n int) []string {
+	t.Helper()
+	addrs := make([]string, n)
+	for i := range addrs {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		addrs[i] = l.Addr().String()
+	}
+	return addrs
 }
 
 func startServeProcess(t *testing.T, extraEnv ...string) *serveProcess {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	_ = l.Close()
+	addrs := freeAddrs(t, 2)
+	addr, metricsAddr := addrs[0], addrs[1]
 	env := append(os.Environ(), "REELVIEW_TEST_CHILD=serve", "APP_ENV=test", "LOG_LEVEL=error", "DEMO_SEED=false",
-		"HTTP_ADDR="+addr, "DATA_DIR="+t.TempDir(), "RATE_LIMIT_DEFAULT=1000000/1m", "RATE_LIMIT_AUTH=1000000/1m",
-		"SHUTDOWN_TIMEOUT=20s")
+		"HTTP_ADDR="+addr, "METRICS_ADDR="+metricsAddr, "DATA_DIR="+t.TempDir(),
+		"RATE_LIMIT_DEFAULT=1000000/1m", "RATE_LIMIT_AUTH=1000000/1m", "SHUTDOWN_TIMEOUT=20s")
 	if apptest.Postgres() {
 		env = append(env, "DATABASE_URL="+apptest.NewDatabase(t), "REDIS_URL="+apptest.RedisURL(t),
 			fmt.Sprintf("REDIS_KEY_PREFIX=proc%d:", time.Now().UnixNano()))
 	} else {
 		env = append(env, "DATABASE_URL=", "REDIS_URL=")
 	}
-	p := &serveProcess{base: "http://" + addr, logs: &strings.Builder{}, exited: make(chan error, 1)}
+	p := &serveProcess{base: "http://" + addr, metrics: "http://" + metricsAddr, logs: &strings.Builder{}, exited: make(chan error, 1)}
 	p.cmd = exec.Command(os.Args[0], "-test.run=^$")
 	p.cmd.Env = append(env, extraEnv...)
 	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
@@ -154,8 +167,8 @@ func startServeProcess(t *testing.T, extraEnv ...string) *serveProcess {
 
 // TestSIGTERMDrainDelay: with SHUTDOWN_DRAIN_DELAY the stopping server keeps
 // answering, but /ready is 503 with the API error body and every answer
-// asks the client to close its connection; after the delay the process
-// stops listening and exits with 0.
+// asks the client to close its connection, while its metrics stay
+// scrapable; after the delay the process stops listening and exits with 0.
 func TestSIGTERMDrainDelay(t *testing.T) {
 	t.Parallel()
 	const delay = 1500 * time.Millisecond
@@ -169,7 +182,11 @@ func TestSIGTERMDrainDelay(t *testing.T) {
 	}
 	get := func(path string) (answer, string) {
 		t.Helper()
-		res, err := client.Get(srv.base + path)
+		base := srv.base
+		if path == "/metrics" {
+			base = srv.metrics
+		}
+		res, err := client.Get(base + path)
 		if err != nil {
 			t.Fatalf("GET %s: %v", path, err)
 		}
@@ -195,6 +212,9 @@ func TestSIGTERMDrainDelay(t *testing.T) {
 	if res, body := get("/api/v1/genres"); res.StatusCode != http.StatusOK || !res.Close {
 		t.Errorf("GET /genres while draining: %d close=%v %s", res.StatusCode, res.Close, body)
 	}
+	if res, body := get("/metrics"); res.StatusCode != http.StatusOK || !strings.Contains(body, `route="/api/v1/genres",status="200"`) {
+		t.Errorf("GET /metrics while draining: %d %.300s", res.StatusCode, body)
+	}
 	select {
 	case err := <-srv.exited:
 		if err != nil {
@@ -206,8 +226,10 @@ func TestSIGTERMDrainDelay(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("the server did not exit after SIGTERM")
 	}
-	if res, err := client.Get(srv.base + "/health"); err == nil {
-		res.Body.Close()
-		t.Error("the server still answers after it exited")
+	for _, url := range []string{srv.base + "/health", srv.metrics + "/metrics"} {
+		if res, err := client.Get(url); err == nil {
+			res.Body.Close()
+			t.Errorf("GET %s still answers after the server exited", url)
+		}
 	}
 }

@@ -243,7 +243,8 @@ type soakSample struct {
 	dbWaits, dbWaitSeconds, redisTimeouts float64
 }
 
-// sampleServer reads the server's RSS from /proc and the rest from /metrics.
+// sampleServer reads the server's RSS from /proc and the rest from /metrics
+// on its metrics listener.
 func sampleServer(t *testing.T, srv *serveProcess) soakSample {
 	var s soakSample
 	if f, err := os.Open(fmt.Sprintf("/proc/%d/status", srv.cmd.Process.Pid)); err == nil {
@@ -256,7 +257,7 @@ func sampleServer(t *testing.T, srv *serveProcess) soakSample {
 		}
 		f.Close()
 	}
-	res, err := http.Get(srv.base + "/metrics")
+	res, err := http.Get(srv.metrics + "/metrics")
 	if err != nil {
 		t.Errorf("GET /metrics: %v", err)
 		return s

@@ -58,7 +58,11 @@ type Config struct {
 
 // HTTP configures the server.
 type HTTP struct {
-	Addr            string        `env:"HTTP_ADDR" envDefault:":8080"`
+	Addr string `env:"HTTP_ADDR" envDefault:":8080"`
+	// MetricsAddr is the listen address of /metrics, apart from the API
+	// port so that the metrics never reach the public network by accident;
+	// "" when METRICS_ADDR is off.
+	MetricsAddr     string        `env:"METRICS_ADDR" envDefault:"127.0.0.1:9090"`
 	BodyLimit       int           `env:"HTTP_BODY_LIMIT" envDefault:"1048576"`
 	ReadTimeout     time.Duration `env:"HTTP_READ_TIMEOUT" envDefault:"10s"`
 	WriteTimeout    time.Duration `env:"HTTP_WRITE_TIMEOUT" envDefault:"30s"`
@@ -332,6 +336,9 @@ func (c *Config) applyDefaults() {
 		c.Auth.JWTSecret = "reelview-development-secret-do-not-use-in-production"
 	}
 	c.Log.Level = strings.ToLower(c.Log.Level)
+	if strings.EqualFold(strings.TrimSpace(c.HTTP.MetricsAddr), "off") {
+		c.HTTP.MetricsAddr = ""
+	}
 }
 
 // Validate reports every invalid value, one error per line.
@@ -347,6 +354,9 @@ func (c Config) Validate() error {
 	}
 	if _, _, err := net.SplitHostPort(c.HTTP.Addr); err != nil {
 		bad("HTTP_ADDR", "must be host:port or :port, got %q", c.HTTP.Addr)
+	}
+	if _, _, err := net.SplitHostPort(c.HTTP.MetricsAddr); err != nil && c.HTTP.MetricsAddr != "" {
+		bad("METRICS_ADDR", "must be host:port, :port or off, got %q", c.HTTP.MetricsAddr)
 	}
 	if c.HTTP.BodyLimit < 1024 {
 		bad("HTTP_BODY_LIMIT", "must be at least 1024 bytes, got %d", c.HTTP.BodyLimit)

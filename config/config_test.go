@@ -34,6 +34,9 @@ func TestDefaults(t *testing.T) {
 	if c.Feed.FanOutInline != 1000 {
 		t.Errorf("FEED_FANOUT_INLINE = %d", c.Feed.FanOutInline)
 	}
+	if c.HTTP.MetricsAddr != "127.0.0.1:9090" {
+		t.Errorf("METRICS_ADDR = %q, want loopback 127.0.0.1:9090", c.HTTP.MetricsAddr)
+	}
 	if tc := config.ForTest(); tc.Auth.BcryptCost != 4 {
 		t.Errorf("APP_ENV=test bcrypt cost = %d, want 4", tc.Auth.BcryptCost)
 	}
@@ -69,6 +72,7 @@ func TestInvalidValuesAreAllReported(t *testing.T) {
 		"CORS_ALLOW_ORIGINS":       "https://ok.example,not a url",
 		"TRUSTED_PROXIES":          "10.0.0.0/8,proxy.local",
 		"HTTP_ADDR":                "8080",
+		"METRICS_ADDR":             "9090",
 		"TMDB_BASE_URL":            "ftp://tmdb",
 		"RATE_LIMIT_LOCAL_BATCH":   "0",
 		"CONTENT_CACHE_LOCAL_SIZE": "0",
@@ -82,7 +86,7 @@ func TestInvalidValuesAreAllReported(t *testing.T) {
 	}
 	lines := strings.Split(err.Error(), "\n")
 	want := []string{"BCRYPT_COST:", "CONTENT_CACHE_LOCAL_SIZE:", "CONTENT_CACHE_LOCAL_TTL:", "CONTENT_LIST_CACHE_TTL:", "CORS_ALLOW_ORIGINS:",
-		"DATABASE_URL:", "FEED_FANOUT_INLINE:", "HTTP_ADDR:", "JWT_SECRET:", "LOG_FORMAT:", "LOG_LEVEL:", "RATE_LIMIT_LOCAL_BATCH:",
+		"DATABASE_URL:", "FEED_FANOUT_INLINE:", "HTTP_ADDR:", "JWT_SECRET:", "LOG_FORMAT:", "LOG_LEVEL:", "METRICS_ADDR:", "RATE_LIMIT_LOCAL_BATCH:",
 		"REDIS_URL:", "SESSION_CACHE_TTL:", "TMDB_BASE_URL:", "TRUSTED_PROXIES:"}
 	if len(lines) != len(want) {
 		t.Fatalf("got %d lines, want %d (one per bad value):\n%s", len(lines), len(want), err)
@@ -94,6 +98,33 @@ func TestInvalidValuesAreAllReported(t *testing.T) {
 	}
 	if strings.Contains(err.Error(), "secret") {
 		t.Errorf("a password leaked into the message: %s", err)
+	}
+}
+
+// TestMetricsAddr: METRICS_ADDR takes a listen address or off (any case),
+// which leaves the metrics listener out; empty is the default, like every
+// variable.
+func TestMetricsAddr(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"":              "127.0.0.1:9090",
+		":9090":         ":9090",
+		"10.0.0.5:9100": "10.0.0.5:9100",
+		"[::1]:9090":    "[::1]:9090",
+		"off":           "",
+		" OFF ":         "",
+		"127.0.0.1:0":   "127.0.0.1:0",
+	} {
+		c, err := config.FromMap(map[string]string{"METRICS_ADDR": in})
+		if err != nil || c.HTTP.MetricsAddr != want {
+			t.Errorf("METRICS_ADDR=%q: %q, %v; want %q", in, c.HTTP.MetricsAddr, err, want)
+		}
+	}
+	for _, bad := range []string{"9090", "localhost", "no", "http://127.0.0.1:9090"} {
+		_, err := config.FromMap(map[string]string{"METRICS_ADDR": bad})
+		if err == nil || !strings.HasPrefix(err.Error(), "METRICS_ADDR: ") {
+			t.Errorf("METRICS_ADDR=%q: err = %v, want a METRICS_ADDR error", bad, err)
+		}
 	}
 }
 

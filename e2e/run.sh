@@ -7,6 +7,7 @@
 #      Redis, demo catalog) on a free port with a fresh data directory, and
 #      Prism starts in front of it as a validating proxy (--errors): any
 #      request or response that breaks the OpenAPI document becomes an error.
+#      /metrics answers on the metrics listener (METRICS_ADDR) only.
 #   4. newman runs the scenario collection through Prism, and the System
 #      folder of the generated collection.
 #   5. Swagger UI at /docs is driven in headless Chromium (Playwright); its
@@ -104,18 +105,29 @@ step "build the API"
 
 step "start the API in embedded mode"
 app_port=$(free_port)
+metrics_port=$(free_port)
+while [ "$metrics_port" = "$app_port" ]; do metrics_port=$(free_port); done
 APP="http://127.0.0.1:$app_port"
+METRICS="http://127.0.0.1:$metrics_port"
 mkdir -p "$work/data"
 (
   cd "$work" # no .env of the working copy
   exec env -u DATABASE_URL -u REDIS_URL \
     APP_ENV=development DATA_DIR="$work/data" HTTP_ADDR="127.0.0.1:$app_port" \
-    LOG_FORMAT=json BCRYPT_COST=10 \
+    METRICS_ADDR="127.0.0.1:$metrics_port" LOG_FORMAT=json BCRYPT_COST=10 \
     "$work/reelview" serve
 ) >"$OUT/app.log" 2>&1 &
 app_pid=$!
 wait_for "$APP/ready" 90 "$app_pid" || { tail -20 "$OUT/app.log" >&2; fail "the API did not become ready at $APP"; }
 echo "API ready at $APP"
+
+step "metrics on their own listener (METRICS_ADDR), not on the API port"
+status=$(curl -sS -o "$work/metrics-on-api.json" -w '%{http_code}' "$APP/metrics")
+[ "$status" = 404 ] && grep -q '"code":"RESOURCE_NOT_FOUND"' "$work/metrics-on-api.json" ||
+  fail "GET /metrics on the API port answered $status, want the 404 error body"
+curl -fsS -o "$work/metrics.txt" "$METRICS/metrics" && grep -q '^reelview_http_requests_total{' "$work/metrics.txt" ||
+  fail "GET /metrics on $METRICS has no reelview_http_requests_total"
+echo "metrics at $METRICS/metrics"
 
 step "start Prism (validating proxy, --errors) in front of it"
 prism_port=$(free_port)

@@ -58,6 +58,9 @@ func Config(t testing.TB) config.Config {
 	c.Redis.URL = RedisURL(t)
 	c.Redis.KeyPrefix = "t" + randHex(8) + ":"
 	c.Log.Level = "error" // the whole-app tests log through the real logger
+	// Tests run side by side: none takes the fixed metrics port; those of
+	// the metrics listener choose a free one (127.0.0.1:0).
+	c.HTTP.MetricsAddr = ""
 	// Tests send many requests from one address; the tests of rate limiting
 	// set their own policies.
 	c.RateLimit.Default.Requests = 1_000_000

@@ -22,7 +22,7 @@ import (
 // ErrorBody is the only error shape the API returns (API.md).
 type ErrorBody struct {
 	Timestamp time.Time           `json:"timestamp" example:"2026-11-25T12:00:00Z" doc:"When the error happened (RFC 3339, UTC)."`
-	Path      string              `json:"path" example:"/api/v1/contents/99999" doc:"The request path."`
+	Path      string              `json:"path" example:"/api/v1/contents/99999" doc:"The request path; a segment over 64 characters (a token sent in the URL by mistake) shows only its last 6."`
 	Status    int                 `json:"status" example:"404" doc:"The HTTP status, repeated."`
 	Code      string              `json:"code" example:"RESOURCE_NOT_FOUND" doc:"Stable machine-readable error code." enum:"BAD_REQUEST,VALIDATION_FAILED,UNAUTHORIZED,TOKEN_EXPIRED,TOKEN_INVALID,INVALID_CREDENTIALS,FORBIDDEN,ACCOUNT_BLOCKED,RESOURCE_NOT_FOUND,METHOD_NOT_ALLOWED,DUPLICATE_RESOURCE,PAYLOAD_TOO_LARGE,UNSUPPORTED_MEDIA_TYPE,TOO_MANY_REQUESTS,INTERNAL_SERVER_ERROR,UPSTREAM_ERROR,SERVICE_UNAVAILABLE,UPSTREAM_TIMEOUT"`
 	Message   string              `json:"message" example:"content 99999 not found" doc:"Human-readable explanation, safe to show."`
@@ -85,7 +85,7 @@ var codeOfStatus = map[int]struct{ code, message string }{
 // a *fiber.Error keeps its status. Context deadlines and closed connections
 // become 503. Statuses of 500 and above are logged with their cause.
 func errorBody(ctx context.Context, path string, status int, msg string, errs ...error) *ErrorBody {
-	b := &ErrorBody{Timestamp: time.Now().UTC().Truncate(time.Second), Path: path, Status: status}
+	b := &ErrorBody{Timestamp: time.Now().UTC().Truncate(time.Second), Path: redactPath(path), Status: status}
 	if c, ok := codeOfStatus[status]; ok {
 		b.Code, b.Message = c.code, c.message
 	} else {

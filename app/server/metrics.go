@@ -3,18 +3,25 @@ package server
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/VictoriaMetrics/metrics"
-	"github.com/gofiber/fiber/v2"
+	"go.uber.org/fx"
+	"go.uber.org/zap"
 
 	"github.com/reelview/reelview/app/cache"
 	"github.com/reelview/reelview/app/database"
+	"github.com/reelview/reelview/config"
 )
 
 // Metrics holds this process's metrics in the Prometheus text format. Each
@@ -27,8 +34,9 @@ type Metrics struct {
 	set      *metrics.Set
 	db       *database.DB
 	rdb      *cache.Redis
-	requests sync.Map // requestKey → *metrics.Counter
-	latency  sync.Map // latencyKey → *metrics.PrometheusHistogram
+	requests sync.Map     // requestKey → *metrics.Counter
+	latency  sync.Map     // latencyKey → *metrics.PrometheusHistogram
+	addr     atomic.Value // the metrics listener's address once ServeMetrics has started
 }
 
 type requestKey struct {
@@ -75,14 +83,69 @@ func (m *Metrics) Write(w io.Writer) {
 	metrics.WriteProcessMetrics(w) // go_* and process_*
 }
 
-// handler serves /metrics in the Prometheus text format.
-func (m *Metrics) handler() fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		var b bytes.Buffer
-		m.Write(&b)
-		c.Set(fiber.HeaderContentType, "text/plain; version=0.0.4; charset=utf-8")
-		return c.Send(b.Bytes())
+// ServeHTTP answers GET /metrics in the Prometheus text format; other paths
+// and methods get the API's error body.
+func (m *Metrics) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Cache-Control", "no-store")
+	status := http.StatusOK
+	switch {
+	case r.URL.Path != "/metrics":
+		status = http.StatusNotFound
+	case r.Method != http.MethodGet && r.Method != http.MethodHead:
+		w.Header().Set("Allow", "GET, HEAD")
+		status = http.StatusMethodNotAllowed
 	}
+	if status != http.StatusOK {
+		b := errorBody(r.Context(), r.URL.Path, status, "")
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(b.Status)
+		_ = json.NewEncoder(w).Encode(b)
+		return
+	}
+	var b bytes.Buffer
+	m.Write(&b)
+	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+	_, _ = w.Write(b.Bytes())
+}
+
+// Addr is the address the metrics listener listens on ("" before
+// ServeMetrics has started it, or with METRICS_ADDR=off).
+func (m *Metrics) Addr() string {
+	a, _ := m.addr.Load().(string)
+	return a
+}
+
+// ServeMetrics serves the metrics on METRICS_ADDR, a listener of their own:
+// the API port never shows them, and the address can stay on loopback or a
+// private network. Like Serve, it listens on start (a busy port fails
+// start-up) and stops with the application; with METRICS_ADDR=off it does
+// nothing.
+func ServeMetrics(lc fx.Lifecycle, m *Metrics, c config.Config, log *zap.Logger) {
+	if c.HTTP.MetricsAddr == "" {
+		log.Info("metrics are not served: METRICS_ADDR=off")
+		return
+	}
+	srv := &http.Server{Handler: m, ReadHeaderTimeout: c.HTTP.ReadTimeout, ReadTimeout: c.HTTP.ReadTimeout,
+		WriteTimeout: c.HTTP.WriteTimeout, IdleTimeout: c.HTTP.IdleTimeout,
+		ErrorLog: zap.NewStdLog(log.Named("metrics"))}
+	lc.Append(fx.Hook{
+		OnStart: func(context.Context) error {
+			ln, err := net.Listen("tcp", c.HTTP.MetricsAddr)
+			if err != nil {
+				return fmt.Errorf("server: metrics: listen on METRICS_ADDR %s: %w", c.HTTP.MetricsAddr, err)
+			}
+			m.addr.Store(ln.Addr().String())
+			go func() {
+				if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+					log.Error("metrics listener stopped", zap.Error(err))
+				}
+			}()
+			log.Info("metrics are served", zap.String("metrics", "http://"+displayAddr(ln.Addr().String())+"/metrics"))
+			return nil
+		},
+		OnStop: srv.Shutdown,
+	})
 }
 
 var labelEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)

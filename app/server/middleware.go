@@ -138,7 +138,7 @@ func requestContext(cfg config.HTTP, log *zap.Logger, m *Metrics) fiber.Handler 
 		}
 		reqLog.Log(level, "request",
 			zap.String("method", c.Method()),
-			zap.String("path", c.Path()),
+			zap.String("path", redactPath(c.Path())),
 			zap.String("route", route),
 			zap.Int("status", status),
 			zap.Duration("duration", elapsed),

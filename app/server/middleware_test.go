@@ -1,6 +1,9 @@
 package server_test
 
 import (
+	"encoding/json"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -13,6 +16,7 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/reelview/reelview/app/apptest"
+	"github.com/reelview/reelview/app/server"
 	"github.com/reelview/reelview/modules/auth"
 	"github.com/reelview/reelview/modules/contents"
 )
@@ -151,22 +155,47 @@ func TestAccessLog(t *testing.T) {
 	}
 }
 
+// metricsApp is an application whose metrics listener (METRICS_ADDR) is on
+// a free loopback port.
+func metricsApp(t *testing.T) *apptest.App {
+	t.Helper()
+	cfg := apptest.Config(t)
+	cfg.HTTP.MetricsAddr = "127.0.0.1:0"
+	return apptest.NewWithConfig(t, cfg, auth.Module, contents.Module, fx.Invoke(server.ServeMetrics))
+}
+
+// scrape sends method path to the metrics listener.
+func scrape(t *testing.T, a *apptest.App, method, path string) (status int, h http.Header, body string) {
+	t.Helper()
+	req, _ := http.NewRequest(method, "http://"+a.Metrics.Addr()+path, nil)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s on the metrics listener: %v", method, path, err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, res.Header, string(b)
+}
+
 func TestMetrics(t *testing.T) {
 	t.Parallel()
-	a := apptest.New(t, auth.Module, contents.Module)
+	a := metricsApp(t)
 	apptest.AssertStatus(t, apptest.Do(t, a.App, "GET", "/api/v1/genres", "", ""), 200)
 	apptest.Do(t, a.App, "GET", "/api/v1/genres?type=x", "", "")
 	apptest.Do(t, a.App, "GET", "/no/such/route/42", "", "")
+	// The API port does not serve the metrics: an unknown route there.
+	apptest.AssertError(t, apptest.Do(t, a.App, "GET", "/metrics", "", ""), 404, "RESOURCE_NOT_FOUND")
 	// Requests of other methods after them must not rewrite their labels
 	// (the method shares the request's buffer).
 	apptest.Do(t, a.App, "PUT", "/api/v1/genres", "", "")
-	res := apptest.Do(t, a.App, "GET", "/metrics", "", "")
-	apptest.AssertStatus(t, res, 200)
-	body := string(res.Body)
+	status, h, body := scrape(t, a, "GET", "/metrics")
+	if status != 200 || !strings.HasPrefix(h.Get("Content-Type"), "text/plain; version=0.0.4") {
+		t.Fatalf("GET /metrics on the metrics listener: %d %s", status, h.Get("Content-Type"))
+	}
 	for _, want := range []string{
 		`reelview_http_requests_total{method="GET",route="/api/v1/genres",status="200"} 1`,
 		`reelview_http_requests_total{method="GET",route="/api/v1/genres",status="400"} 1`,
-		`reelview_http_requests_total{method="GET",route="unmatched",status="404"} 1`,
+		`reelview_http_requests_total{method="GET",route="unmatched",status="404"} 2`,
 		`reelview_http_requests_total{method="PUT",route="unmatched",status="405"} 1`,
 		`reelview_http_request_duration_seconds_bucket{method="GET",route="/api/v1/genres"`,
 		`go_sql_open_connections{db_name="` + a.DB.Dialect + `"}`,
@@ -177,7 +206,7 @@ func TestMetrics(t *testing.T) {
 			t.Errorf("/metrics lacks %s", want)
 		}
 	}
-	if strings.Contains(body, "/no/such/route/42") {
+	if strings.Contains(body, "/no/such/route/42") || strings.Contains(body, `route="/metrics"`) {
 		t.Error("unmatched paths must not become metric labels")
 	}
 	// Prometheus's own parser reads all of it: one TYPE per family, valid
@@ -212,6 +241,38 @@ func TestMetrics(t *testing.T) {
 				h.GetBucket()[len(h.GetBucket())-1].GetCumulativeCount() != 2 {
 				t.Errorf("GET /api/v1/genres histogram = %v", h)
 			}
+		}
+	}
+}
+
+// TestMetricsListenerAnswers: the metrics listener serves GET and HEAD
+// /metrics only; anything else gets the API's error body.
+func TestMetricsListenerAnswers(t *testing.T) {
+	t.Parallel()
+	a := metricsApp(t)
+	if status, _, body := scrape(t, a, "HEAD", "/metrics"); status != 200 || body != "" {
+		t.Errorf("HEAD /metrics: %d, %d bytes", status, len(body))
+	}
+	for _, c := range []struct {
+		method, path string
+		status       int
+		code         string
+	}{
+		{"GET", "/", 404, "RESOURCE_NOT_FOUND"},
+		{"GET", "/api/v1/genres", 404, "RESOURCE_NOT_FOUND"},
+		{"GET", "/metrics/x", 404, "RESOURCE_NOT_FOUND"},
+		{"POST", "/metrics", 405, "METHOD_NOT_ALLOWED"},
+		{"DELETE", "/metrics", 405, "METHOD_NOT_ALLOWED"},
+	} {
+		status, h, body := scrape(t, a, c.method, c.path)
+		var b server.ErrorBody
+		if err := json.Unmarshal([]byte(body), &b); err != nil || status != c.status || b.Status != c.status ||
+			b.Code != c.code || b.Path != c.path || b.Message == "" || b.Timestamp.IsZero() ||
+			!strings.HasPrefix(h.Get("Content-Type"), "application/json") {
+			t.Errorf("%s %s: %d %s", c.method, c.path, status, body)
+		}
+		if c.status == 405 && h.Get("Allow") != "GET, HEAD" {
+			t.Errorf("%s %s: Allow = %q", c.method, c.path, h.Get("Allow"))
 		}
 	}
 }

@@ -134,7 +134,6 @@ func New(p newParams) *Server {
 	api := humafiber.New(app, cfg)
 
 	registerHealth(api, p.DB, p.Redis, draining)
-	app.Get("/metrics", p.Metrics.handler())
 	swaggerui.Register(app, "/docs", "/openapi.json")
 	return &Server{App: app, API: api, Limiter: p.Limiter, Metrics: p.Metrics, draining: draining}
 }

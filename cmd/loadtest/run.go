@@ -81,14 +81,16 @@ func bcryptCost() int {
 }
 
 // serverEnv is the environment of the server under test: production mode,
-// a dedicated Redis key prefix, and rate limits far above what a run sends
-// (the limiter still runs on every request, it never refuses).
-func serverEnv(dbURL, redisURL, addr string) []string {
+// a dedicated Redis key prefix, its metrics listener on metricsAddr (as a
+// deployment has one, unscraped here), and rate limits far above what a run
+// sends (the limiter still runs on every request, it never refuses).
+func serverEnv(dbURL, redisURL, addr, metricsAddr string) []string {
 	secret := make([]byte, 32)
 	_, _ = rand.Read(secret)
 	return []string{
 		"APP_ENV=production", "DATABASE_URL=" + dbURL, "REDIS_URL=" + redisURL,
-		"REDIS_KEY_PREFIX=reelview-bench:" + dbName(dbURL) + ":", "HTTP_ADDR=" + addr, "JWT_SECRET=" + hex.EncodeToString(secret),
+		"REDIS_KEY_PREFIX=reelview-bench:" + dbName(dbURL) + ":", "HTTP_ADDR=" + addr, "METRICS_ADDR=" + metricsAddr,
+		"JWT_SECRET=" + hex.EncodeToString(secret),
 		"DEMO_SEED=false", "BCRYPT_COST=" + strconv.Itoa(bcryptCost()),
 		"RATE_LIMIT_DEFAULT=1000000000/1s", "RATE_LIMIT_AUTH=1000000000/1s", "RATE_LIMIT_LOGIN_ACCOUNT=1000000000/1s",
 	}
@@ -108,12 +110,13 @@ func dbName(u string) string {
 // the second is a restart, timed to the first 200 of /ready; then the idle
 // RSS of that second process.
 func embeddedStartup(ctx context.Context, bin, dir string) (firstMS, restartMS float64, idle idleMemory, err error) {
-	addr, err := freeAddr()
+	addrs, err := freeAddrs(2)
 	if err != nil {
 		return 0, 0, idle, err
 	}
+	addr := addrs[0]
 	env := []string{"DATABASE_URL=", "REDIS_URL=", "APP_ENV=development", "DATA_DIR=" + filepath.Join(dir, "embedded"),
-		"HTTP_ADDR=" + addr, "DEMO_ADMIN_PASSWORD=bench-admin-pw", "DEMO_USER_PASSWORD=bench-user-pw"}
+		"HTTP_ADDR=" + addr, "METRICS_ADDR=" + addrs[1], "DEMO_ADMIN_PASSWORD=bench-admin-pw", "DEMO_USER_PASSWORD=bench-user-pw"}
 	p, first, err := startProcess(ctx, "embedded server", bin, []string{"serve"}, env, addr, "/ready", filepath.Join(dir, "embedded-1.log"))
 	if err != nil {
 		return 0, 0, idle, err
@@ -379,12 +382,13 @@ func (f *fixture) writes() vegeta.Targeter {
 
 // startServer starts `reelview serve` in production mode on database dbURL.
 func startServer(ctx context.Context, o options, bin, dbURL, dir string) (*process, time.Duration, error) {
-	addr, err := freeAddr()
+	addrs, err := freeAddrs(2)
 	if err != nil {
 		return nil, 0, err
 	}
+	addr := addrs[0]
 	logf("starting the server (production mode, PostgreSQL + Redis)")
-	env := append(serverEnv(dbURL, o.redis, addr), o.serverEnv...)
+	env := append(serverEnv(dbURL, o.redis, addr, addrs[1]), o.serverEnv...)
 	return startProcess(ctx, "server", bin, []string{"serve"}, env, addr, "/ready",
 		filepath.Join(dir, "server.log"))
 }

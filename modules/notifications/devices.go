@@ -13,7 +13,7 @@ import (
 	"github.com/reelview/reelview/ent/device"
 )
 
-// ErrDeviceNotFound is a token the caller has not registered.
+// ErrDeviceNotFound is a device id the caller has not registered.
 var ErrDeviceNotFound = apperr.New(apperr.NotFound, "RESOURCE_NOT_FOUND", "Device not found.")
 
 // Devices keeps the FCM registration tokens of users' devices.
@@ -27,8 +27,10 @@ func NewDevices(db *ent.Client, c config.Firebase) *Devices {
 	return &Devices{db: db, max: c.MaxDevices}
 }
 
-// Device is a registered device.
+// Device is a registered device. Clients address it by ID; its token is
+// never shown whole.
 type Device struct {
+	ID           int       `json:"id" example:"42" doc:"The device's id, for DELETE /users/me/devices/{id}."`
 	Platform     string    `json:"platform" enum:"android,ios,web" example:"android"`
 	TokenSuffix  string    `json:"token_suffix" example:"…Xy9Z" doc:"The last characters of the token, to tell devices apart; the token itself is never echoed."`
 	RegisteredAt time.Time `json:"registered_at" example:"2026-11-20T08:15:00Z"`
@@ -36,10 +38,11 @@ type Device struct {
 }
 
 func fromEnt(d *ent.Device) Device {
-	return Device{Platform: string(d.Platform), TokenSuffix: tokenSuffix(d.Token), RegisteredAt: d.CreatedAt.UTC(), LastSeenAt: d.LastSeenAt.UTC()}
+	return Device{ID: d.ID, Platform: string(d.Platform), TokenSuffix: tokenSuffix(d.Token), RegisteredAt: d.CreatedAt.UTC(), LastSeenAt: d.LastSeenAt.UTC()}
 }
 
-// tokenSuffix shows the end of a token, never the whole of it.
+// tokenSuffix shows the end of a token, never the whole of it: the one
+// form in which a token appears in answers and logs.
 func tokenSuffix(tok string) string {
 	if len(tok) > 6 {
 		return "…" + tok[len(tok)-6:]
@@ -56,10 +59,12 @@ func validToken(tok string) error {
 	return nil
 }
 
-// Register records a device of the user. It is idempotent; a token already
-// registered by another user moves to this one (the newest owner of a
-// phone gets its pushes); beyond the per-user limit the least recently seen
-// devices are dropped.
+// Register records a device of the user. It is idempotent and answers the
+// same device (same ID) for the same token, so a client that kept only its
+// token learns the ID again by registering it; a token already registered
+// by another user moves to this one (the newest owner of a phone gets its
+// pushes); beyond the per-user limit the least recently seen devices are
+// dropped.
 func (d *Devices) Register(ctx context.Context, userID int, token, platform string) (Device, error) {
 	if err := validToken(token); err != nil {
 		return Device{}, err
@@ -97,10 +102,10 @@ func (d *Devices) Register(ctx context.Context, userID int, token, platform stri
 	return fromEnt(out), nil
 }
 
-// Forget deletes one of the user's devices; another user's token is
-// ErrDeviceNotFound, like an unknown one.
-func (d *Devices) Forget(ctx context.Context, userID int, token string) error {
-	n, err := d.db.Device.Delete().Where(device.UserID(userID), device.Token(token)).Exec(ctx)
+// Forget deletes the user's device id; another user's device is
+// ErrDeviceNotFound, like an unknown id.
+func (d *Devices) Forget(ctx context.Context, userID, id int) error {
+	n, err := d.db.Device.Delete().Where(device.ID(id), device.UserID(userID)).Exec(ctx)
 	if err != nil {
 		return fmt.Errorf("notifications: forget device: %w", err)
 	}

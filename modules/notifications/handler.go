@@ -28,12 +28,12 @@ func (h *Handler) Register(api huma.API) {
 	server.Register(g, h.guard.User(api, huma.Operation{
 		OperationID: "register-device", Method: http.MethodPost, Path: "/users/me/devices",
 		Summary:     "Register a push device",
-		Description: "Registers the FCM registration token of one of the caller's devices. Idempotent; a token registered by another account moves to the caller (the phone changed hands). Each account keeps at most FCM_MAX_DEVICES devices (10 by default): registering one more drops the least recently seen.",
+		Description: "Registers the FCM registration token of one of the caller's devices and answers the device with its `id`, the handle of every other device operation: the token is sent only in this body and never appears in a URL, an answer or the server's logs (answers show its last characters). Idempotent: the same token answers the same device and `id`, so an app that kept only its token (e.g. on sign-out) registers it again to learn the `id`, then deletes the device. A token registered by another account moves to the caller, keeping its `id` (the phone changed hands). Each account keeps at most FCM_MAX_DEVICES devices (10 by default): registering one more drops the least recently seen.",
 	}), h.register)
 	server.Register(g, h.guard.User(api, huma.Operation{
 		OperationID: "list-devices", Method: http.MethodGet, Path: "/users/me/devices",
 		Summary:     "My push devices",
-		Description: "The caller's registered devices, most recently seen first. Tokens are not echoed, only their last characters.",
+		Description: "The caller's registered devices (at most FCM_MAX_DEVICES), most recently seen first, with their `id`. Tokens are not echoed, only their last characters (`token_suffix`).",
 	}), h.list)
 	n := server.Group(api, "Notifications")
 	server.Register(n, h.guard.User(api, huma.Operation{
@@ -47,9 +47,9 @@ func (h *Handler) Register(api huma.API) {
 		Description: "Marks the given notifications of the caller read, or all of them when `ids` is empty or absent. Ids of other accounts' notifications change nothing. Answers the unread count after.",
 	}), h.markRead)
 	server.Register(g, h.guard.User(api, huma.Operation{
-		OperationID: "forget-device", Method: http.MethodDelete, Path: "/users/me/devices/{token}",
+		OperationID: "forget-device", Method: http.MethodDelete, Path: "/users/me/devices/{id}",
 		Summary:       "Forget a push device",
-		Description:   "Stops pushes to one of the caller's devices (e.g. on sign-out). A token of another account answers 404, like an unknown one.",
+		Description:   "Stops pushes to one of the caller's devices (e.g. on sign-out), by the `id` that POST /users/me/devices and GET /users/me/devices answer; an app that kept only its token registers it again to learn the `id`. The id of another account's device answers 404, like an unknown one, and changes nothing. Device tokens never go in the URL.",
 		DefaultStatus: http.StatusNoContent,
 		Errors:        []int{http.StatusNotFound},
 	}), h.forget)
@@ -91,12 +91,12 @@ func (h *Handler) list(ctx context.Context, _ *struct{}) (*listOutput, error) {
 }
 
 type forgetInput struct {
-	Token string `path:"token" minLength:"8" maxLength:"4096" example:"fcm-registration-token-of-the-device" doc:"The FCM registration token given to POST /users/me/devices."`
+	ID int `path:"id" minimum:"1" example:"42" doc:"The device's id, from POST or GET /users/me/devices."`
 }
 
 func (h *Handler) forget(ctx context.Context, in *forgetInput) (*struct{}, error) {
 	p, _ := auth.Caller(ctx)
-	return nil, h.devices.Forget(ctx, p.UserID, in.Token)
+	return nil, h.devices.Forget(ctx, p.UserID, in.ID)
 }
 
 type listNotificationsInput struct {

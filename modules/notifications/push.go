@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -110,8 +111,9 @@ func (w *PushWorker) Work(ctx context.Context, j *river.Job[PushArgs]) error {
 		}
 		err := w.sender.Send(ctx, message(n, d.Token))
 		var se *SendError
-		if err != nil && !errors.As(err, &se) {
-			se = &SendError{Failure: Retry, Message: err.Error()}
+		if err != nil {
+			se = redactToken(err, d.Token)
+			err = se
 		}
 		log := w.log.With(zap.Int("notification_id", n.ID), zap.Int("device_id", d.ID), zap.Error(err))
 		switch {
@@ -152,6 +154,23 @@ func (w *PushWorker) Work(ctx context.Context, j *river.Job[PushArgs]) error {
 		return river.JobSnooze(min(wait, maxRetryDelay))
 	}
 	return fmt.Errorf("push: %d device(s) to retry: %w", pending, last)
+}
+
+// redactToken is a failed send as it may be logged and kept in the job's
+// errors: the push service's answer may quote the device token, which only
+// ever appears as its last characters. An error that is not a *SendError is
+// retried.
+func redactToken(err error, token string) *SendError {
+	se := &SendError{Failure: Retry, Message: err.Error()}
+	var sent *SendError
+	if errors.As(err, &sent) {
+		*se = *sent
+	}
+	if token != "" {
+		se.Code = strings.ReplaceAll(se.Code, token, tokenSuffix(token))
+		se.Message = strings.ReplaceAll(se.Message, token, tokenSuffix(token))
+	}
+	return se
 }
 
 // record writes the idempotency key of a device's delivery.

@@ -42,7 +42,8 @@ type pushEnv struct {
 	movie int
 }
 
-func newPushEnv(t *testing.T) *pushEnv {
+// newPushEnv starts it; opts are added to the application (fx.Decorate…).
+func newPushEnv(t *testing.T, opts ...fx.Option) *pushEnv {
 	t.Helper()
 	e := &pushEnv{fcm: newFakeFCM(t)}
 	cfg := apptest.Config(t)
@@ -53,7 +54,7 @@ func newPushEnv(t *testing.T) *pushEnv {
 	cfg.Firebase.MaxAttempts = 10
 	cfg.Jobs.PollInterval = 20 * time.Millisecond
 	e.a = apptest.NewWithConfig(t, cfg, auth.Module, users.Module, contents.Module, reviews.Module, notifications.Module,
-		fx.Populate(&e.river, &e.inbox))
+		fx.Populate(&e.river, &e.inbox), fx.Options(opts...))
 	m, err := e.a.DB.Ent.Content.Create().SetType(content.TypeMovie).SetTitle("Alien").Save(context.Background())
 	if err != nil {
 		t.Fatal(err)

@@ -42,7 +42,7 @@ COPY --from=build /out/reelview /reelview
 USER nonroot:nonroot
 
 # The API. Its metrics listener (METRICS_ADDR) stays on the container's
-# loopback unless set, e.g. METRICS_ADDR=:9090 for a Prometheus on the same
+# loopback unless set, e.g. METRICS_ADDR=:9464 for a Prometheus on the same
 # container network (docker-compose.yml); it is not meant to be published.
 ENV APP_ENV=production HTTP_ADDR=:8080
 EXPOSE 8080

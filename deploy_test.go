@@ -123,14 +123,14 @@ func TestComposeFileIsValid(t *testing.T) {
 
 	// The metrics listener is on its own port, reachable by the other
 	// containers and never published on the host.
-	if v := api.Environment["METRICS_ADDR"]; v == nil || *v != ":9090" {
-		t.Errorf("api env METRICS_ADDR = %s, want :9090", deref(v))
+	if v := api.Environment["METRICS_ADDR"]; v == nil || *v != ":9464" {
+		t.Errorf("api env METRICS_ADDR = %s, want :9464", deref(v))
 	}
 	if v := migrate.Environment["METRICS_ADDR"]; v != nil {
 		t.Errorf("migrate env METRICS_ADDR = %s: it serves nothing", *v)
 	}
-	if !slices.Contains(api.Expose, "9090") {
-		t.Errorf("api expose = %v, want 9090 (the metrics listener)", api.Expose)
+	if !slices.Contains(api.Expose, "9464") {
+		t.Errorf("api expose = %v, want 9464 (the metrics listener)", api.Expose)
 	}
 	if len(api.Ports) != 1 || api.Ports[0].Target != 8080 {
 		t.Errorf("api ports = %+v, want 8080 only", api.Ports)
@@ -201,14 +201,14 @@ func TestComposeFileIsValid(t *testing.T) {
 				continue
 			}
 			for _, d := range sc.DNSSD {
-				scrapesAPI = scrapesAPI || slices.Contains(d.Names, "api") && d.Port == 9090 && (d.Type == "" || d.Type == "A")
+				scrapesAPI = scrapesAPI || slices.Contains(d.Names, "api") && d.Port == 9464 && (d.Type == "" || d.Type == "A")
 			}
 			for _, st := range sc.Static {
-				scrapesAPI = scrapesAPI || slices.Contains(st.Targets, "api:9090")
+				scrapesAPI = scrapesAPI || slices.Contains(st.Targets, "api:9464")
 			}
 		}
 		if !scrapesAPI {
-			t.Errorf("%s does not scrape api:9090/metrics: %+v", config, cfg.ScrapeConfigs)
+			t.Errorf("%s does not scrape api:9464/metrics: %+v", config, cfg.ScrapeConfigs)
 		}
 	})
 

@@ -62,7 +62,7 @@ type HTTP struct {
 	// MetricsAddr is the listen address of /metrics, apart from the API
 	// port so that the metrics never reach the public network by accident;
 	// "" when METRICS_ADDR is off.
-	MetricsAddr     string        `env:"METRICS_ADDR" envDefault:"127.0.0.1:9090"`
+	MetricsAddr     string        `env:"METRICS_ADDR" envDefault:"127.0.0.1:9464"`
 	BodyLimit       int           `env:"HTTP_BODY_LIMIT" envDefault:"1048576"`
 	ReadTimeout     time.Duration `env:"HTTP_READ_TIMEOUT" envDefault:"10s"`
 	WriteTimeout    time.Duration `env:"HTTP_WRITE_TIMEOUT" envDefault:"30s"`

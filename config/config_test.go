@@ -34,8 +34,8 @@ func TestDefaults(t *testing.T) {
 	if c.Feed.FanOutInline != 1000 {
 		t.Errorf("FEED_FANOUT_INLINE = %d", c.Feed.FanOutInline)
 	}
-	if c.HTTP.MetricsAddr != "127.0.0.1:9090" {
-		t.Errorf("METRICS_ADDR = %q, want loopback 127.0.0.1:9090", c.HTTP.MetricsAddr)
+	if c.HTTP.MetricsAddr != "127.0.0.1:9464" {
+		t.Errorf("METRICS_ADDR = %q, want loopback 127.0.0.1:9464", c.HTTP.MetricsAddr)
 	}
 	if tc := config.ForTest(); tc.Auth.BcryptCost != 4 {
 		t.Errorf("APP_ENV=test bcrypt cost = %d, want 4", tc.Auth.BcryptCost)
@@ -107,7 +107,7 @@ func TestInvalidValuesAreAllReported(t *testing.T) {
 func TestMetricsAddr(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]string{
-		"":              "127.0.0.1:9090",
+		"":              "127.0.0.1:9464",
 		":9090":         ":9090",
 		"10.0.0.5:9100": "10.0.0.5:9100",
 		"[::1]:9090":    "[::1]:9090",

@@ -174,6 +174,7 @@ func register(p registerParams) {
 		r.Register(p.Server.API)
 	}
 	documentErrors(p.Server.API.OpenAPI())
+	documentParameters(p.Server.API.OpenAPI())
 	documentTags(p.Server.API.OpenAPI())
 }
 

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # End-to-end checks of Reelview with real clients (task e2e; .ci/run):
 #
-#   1. Spectral lints docs/openapi.json (OpenAPI ruleset + .spectral.yaml).
+#   1. Spectral lints docs/openapi.json (.spectral.yaml: the OpenAPI and the
+#      OWASP API Security rulesets plus Reelview's rules): any error or
+#      warning fails.
 #   2. The committed Postman collection is regenerated and compared.
 #   3. The API is built and started in embedded mode (SQLite + in-process
 #      Redis, demo catalog) on a free port with a fresh data directory, and
@@ -88,7 +90,7 @@ wait_for() {
 
 cd "$E2E"
 
-step "Spectral: contract lint of docs/openapi.json"
+step "Spectral: contract and OWASP lint of docs/openapi.json"
 "$BIN/spectral" lint --ruleset .spectral.yaml --fail-severity=warn --format stylish "$ROOT/docs/openapi.json" ||
   fail "Spectral found problems in docs/openapi.json (fix the huma operations, then go generate ./...)"
 

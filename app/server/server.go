@@ -123,12 +123,17 @@ func New(p newParams) *Server {
 	cfg.Info.License = &huma.License{Name: "MIT"}
 	cfg.Info.Contact = &huma.Contact{Name: "Reelview", URL: "https://github.com/reelview/reelview"}
 	// Relative to the document: Swagger UI and generated clients call the
-	// server that served it (the paths carry /api/v1).
-	cfg.Servers = []*huma.Server{{URL: "/", Description: "The server this document is served from."}}
+	// server that served it (the paths carry /api/v1). It is the public API.
+	cfg.Servers = []*huma.Server{{URL: "/",
+		Description: "The server this document is served from, whichever environment it is (local, staging or production).",
+		Extensions:  map[string]any{"x-internal": false}}}
 	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
 		BearerAuth: {
 			Type: "http", Scheme: "bearer", BearerFormat: "JWT",
-			Description: "The access_token of POST /api/v1/auth/login, sent as `Authorization: Bearer <token>`.",
+			Description: "The access_token of POST /api/v1/auth/login, sent as `Authorization: Bearer <token>`. " +
+				"It is a JWS verified as RFC8725 (JSON Web Token Best Current Practices) asks: one algorithm (HS256) is accepted " +
+				"and `none` never; issuer, audience, expiry and issue time are required and checked; and each token is tied to a " +
+				"live session, so logout, blocking and password changes end it at once.",
 		},
 	}
 	api := humafiber.New(app, cfg)
@@ -150,17 +155,18 @@ review, comment and feed lists also take an opaque ` + "`cursor`" + ` and answer
 
 **Errors.** Every error has the same body: ` + "`{timestamp, path, status, code, message, details}`" + `.
 ` + "`code`" + ` is stable and machine-readable; ` + "`details`" + ` lists ` + "`{field, reason}`" + ` for
-VALIDATION_FAILED. Requests are rate-limited per client IP; a 429 carries Retry-After and
-RateLimit-Limit / RateLimit-Remaining / RateLimit-Reset headers.
+VALIDATION_FAILED. Requests are rate-limited per client IP: answers under /api/v1 carry
+RateLimit-Limit / RateLimit-Remaining / RateLimit-Reset headers, and a 429 Retry-After.
 
 **Input rules.** Text is stored in Unicode NFC and trimmed; lengths are counted in
 characters (code points), after normalisation. Control characters are refused in
 single-line fields (nicknames, titles, names, reasons, search terms…); review and comment
 bodies, bios and overviews may contain line feeds and tabs (CR LF becomes LF). Passwords
-are taken byte for byte. Emails and nicknames are unique regardless of case. A JSON body
-with a duplicate key, nesting deeper than 32 levels, a number beyond int64 / float64
-or text after the value is a 400 BAD_REQUEST; a value of the wrong type or a broken text
-rule is a 400 VALIDATION_FAILED naming the field.`
+are taken byte for byte. Emails and nicknames are unique regardless of case. Integers a
+client sends (ids, TMDB ids…) are at most 2^53 − 1 in size unless their field says less.
+A JSON body with a duplicate key, nesting deeper than 32 levels, a number beyond int64 /
+float64 or text after the value is a 400 BAD_REQUEST; a value of the wrong type, out of
+its range or a broken text rule is a 400 VALIDATION_FAILED naming the field.`
 
 type registerParams struct {
 	fx.In
@@ -172,8 +178,12 @@ func register(p registerParams) {
 	for _, r := range p.Routes { // fx gives no order; huma sorts the document
 		r.Register(p.Server.API)
 	}
-	documentErrors(p.Server.API.OpenAPI())
-	documentTags(p.Server.API.OpenAPI())
+	oapi := p.Server.API.OpenAPI()
+	documentErrors(oapi)
+	documentParameters(oapi)
+	boundInputs(oapi)
+	documentHeaders(oapi) // after documentErrors: the error responses carry them too
+	documentTags(oapi)
 }
 
 // tags lists the operation tags in the order Swagger UI shows them, each

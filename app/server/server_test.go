@@ -6,6 +6,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -27,6 +29,14 @@ type echoInput struct {
 	Body struct {
 		Name   string `json:"name" minLength:"2" maxLength:"30"`
 		Rating int    `json:"rating" minimum:"1" maximum:"10"`
+	}
+}
+
+// idsInput has integers with no maximum of their own.
+type idsInput struct {
+	ID   int `path:"id" minimum:"1"`
+	Body struct {
+		Ref int `json:"ref"`
 	}
 }
 
@@ -61,6 +71,12 @@ func (r testRoutes) Register(api huma.API) {
 		OperationID: "test-strict", Method: http.MethodGet, Path: "/test/strict",
 		Middlewares: huma.Middlewares{r.limiter.Middleware(api, server.PolicyAuth)},
 	}, func(context.Context, *struct{}) (*struct{}, error) { return nil, nil })
+	huma.Register(g, huma.Operation{OperationID: "test-ids", Method: http.MethodPut, Path: "/test/ids/{id}"},
+		func(_ context.Context, in *idsInput) (*echoOutput, error) {
+			out := &echoOutput{}
+			out.Body.Rating = in.Body.Ref
+			return out, nil
+		})
 	huma.Register(g, huma.Operation{
 		OperationID: "test-ip", Method: http.MethodGet, Path: "/test/ip",
 		Middlewares: huma.Middlewares{func(hc huma.Context, next func(huma.Context)) {
@@ -261,4 +277,126 @@ func TestHealthAndReady(t *testing.T) {
 	if r != (struct{ Status, Database, Redis string }{"ok", "ok", "ok"}) {
 		t.Errorf("ready = %+v", r)
 	}
+}
+
+// TestInputIntegersAreBounded: an integer a client sends that its operation
+// does not bound is documented and enforced as at most 2^53 − 1 in size
+// (path parameters and body fields alike), so clients in any language read
+// ids exactly.
+func TestInputIntegersAreBounded(t *testing.T) {
+	t.Parallel()
+	a := apptest.New(t, auth.Module, contents.Module, testModule)
+	op := a.API.OpenAPI().Paths["/api/v1/test/ids/{id}"].Put
+	if s := op.Parameters[0].Schema; s.Maximum == nil || *s.Maximum != server.MaxInputInteger || *s.Minimum != 1 {
+		t.Errorf("path id: minimum %v maximum %v, want 1 and 2^53-1", s.Minimum, s.Maximum)
+	}
+	body := a.API.OpenAPI().Components.Schemas.SchemaFromRef(op.RequestBody.Content["application/json"].Schema.Ref)
+	if s := body.Properties["ref"]; s.Maximum == nil || *s.Maximum != server.MaxInputInteger || *s.Minimum != -server.MaxInputInteger {
+		t.Errorf("body ref: minimum %v maximum %v, want ±(2^53-1)", s.Minimum, s.Maximum)
+	}
+
+	const limit, over = "9007199254740991", "9007199254740992"
+	apptest.AssertStatus(t, apptest.Do(t, a.App, "PUT", "/api/v1/test/ids/"+limit, "", `{"ref":-`+limit+`}`), 200)
+	for _, r := range []struct{ path, body, field string }{
+		{"/api/v1/test/ids/" + over, `{"ref":1}`, "id"},
+		{"/api/v1/test/ids/1", `{"ref":` + over + `}`, "ref"},
+		{"/api/v1/test/ids/1", `{"ref":-` + over + `}`, "ref"},
+	} {
+		body := apptest.AssertError(t, apptest.Do(t, a.App, "PUT", r.path, "", r.body), 400, "VALIDATION_FAILED")
+		if len(body.Details) != 1 || body.Details[0].Field != r.field || body.Details[0].Reason == "" {
+			t.Errorf("PUT %s %s: details %+v, want one reason for %s", r.path, r.body, body.Details, r.field)
+		}
+	}
+	// A real operation: past the bound is refused before any lookup.
+	apptest.AssertError(t, apptest.Do(t, a.App, "GET", "/api/v1/contents/"+limit, "", ""), 404, "RESOURCE_NOT_FOUND")
+	apptest.AssertError(t, apptest.Do(t, a.App, "GET", "/api/v1/contents/"+over, "", ""), 400, "VALIDATION_FAILED")
+}
+
+// TestDocumentedHeadersAreSent: the platform headers an answer carries
+// (RateLimit-*, Retry-After, Access-Control-Allow-Origin) are exactly those
+// its documented response declares, and the required ones are always sent:
+// under /api/v1 on successes, errors and 429s; on system routes only CORS;
+// on a 413, answered while the body is read, none.
+func TestDocumentedHeadersAreSent(t *testing.T) {
+	t.Parallel()
+	const origin = "https://app.reelview.test"
+	cfg := apptest.Config(t)
+	cfg.HTTP.BodyLimit = 4096
+	cfg.HTTP.CORSOrigins = []string{origin}
+	cfg.RateLimit.Auth.Requests = 1
+	a := apptest.NewWithConfig(t, cfg, auth.Module, contents.Module, testModule)
+	oapi := a.API.OpenAPI()
+	platform := []string{"RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "Retry-After", "Access-Control-Allow-Origin"}
+
+	check := func(t *testing.T, method, path string, res *apptest.Response) {
+		t.Helper()
+		item := oapi.Paths[path]
+		if item == nil {
+			t.Fatalf("%s is not documented", path)
+		}
+		var op *huma.Operation
+		switch method {
+		case "GET":
+			op = item.Get
+		case "POST":
+			op = item.Post
+		}
+		doc := op.Responses[strconv.Itoa(res.Status)]
+		if doc == nil {
+			t.Fatalf("%s %s: status %d is not documented", method, path, res.Status)
+		}
+		for _, name := range platform {
+			h := doc.Headers[name]
+			if h != nil && h.Ref != "" {
+				h = oapi.Components.Headers[strings.TrimPrefix(h.Ref, "#/components/headers/")]
+			}
+			sent := res.Header.Get(name) != ""
+			switch {
+			case sent && h == nil:
+				t.Errorf("%s %s %d sends %s, which the document does not declare", method, path, res.Status, name)
+			case !sent && h != nil && h.Required:
+				t.Errorf("%s %s %d lacks %s, which the document requires", method, path, res.Status, name)
+			case !sent && h != nil && name != "Retry-After":
+				t.Errorf("%s %s %d: the document declares %s, which is not sent", method, path, res.Status, name)
+			}
+		}
+	}
+	withOrigin := map[string]string{"Origin": origin}
+	for _, r := range []struct {
+		method, path, body string
+		status             []int
+	}{
+		{"POST", "/api/v1/test/echo", `{"name":"ok","rating":5}`, []int{200}},
+		{"POST", "/api/v1/test/echo", `{"name":"x","rating":11}`, []int{400}},
+		{"GET", "/api/v1/test/strict", "", []int{200, 204}},
+		{"GET", "/api/v1/test/strict", "", []int{429}},
+		{"GET", "/api/v1/test/fail", "", []int{500}},
+		{"GET", "/health", "", []int{200}},
+	} {
+		res := apptest.Send(t, a.App, apptest.Request{Method: r.method, Path: r.path, Body: r.body, Header: withOrigin})
+		if !slices.Contains(r.status, res.Status) {
+			t.Fatalf("%s %s = %d, want %v: %s", r.method, r.path, res.Status, r.status, res.Body)
+		}
+		check(t, r.method, r.path, res)
+	}
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = a.App.Listener(ln) }()
+	t.Cleanup(func() { _ = ln.Close() })
+	req, _ := http.NewRequest("POST", "http://"+ln.Addr().String()+"/api/v1/test/echo",
+		strings.NewReader(`{"name":"`+strings.Repeat("a", 5000)+`","rating":5}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Origin", origin)
+	raw, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Body.Close()
+	b, _ := io.ReadAll(raw.Body)
+	res := &apptest.Response{Status: raw.StatusCode, Header: raw.Header, Body: b}
+	apptest.AssertError(t, res, 413, "PAYLOAD_TOO_LARGE")
+	check(t, "POST", "/api/v1/test/echo", res)
 }

@@ -149,7 +149,7 @@ func pairOut(p Pair) *pairOutput {
 }
 
 type loginInput struct {
-	UserAgent string `header:"User-Agent"`
+	UserAgent string `header:"User-Agent" maxLength:"8192"`
 	Body      struct {
 		Email    string `json:"email" maxLength:"254" example:"ada@example.com"`
 		Password string `json:"password" format:"password" maxLength:"1024" example:"correct horse battery staple"`
@@ -165,7 +165,7 @@ func (h *Handler) login(ctx context.Context, in *loginInput) (*pairOutput, error
 }
 
 type refreshInput struct {
-	UserAgent string `header:"User-Agent"`
+	UserAgent string `header:"User-Agent" maxLength:"8192"`
 	Body      struct {
 		RefreshToken string `json:"refresh_token" maxLength:"256" example:"42.VGhpc0lzQVNlc3Npb24.cmFuZG9tLXNlY3JldC1vZi0yNTYtYml0cy1iYXNlNjR1cmw"`
 	}
@@ -180,7 +180,7 @@ func (h *Handler) refresh(ctx context.Context, in *refreshInput) (*pairOutput, e
 }
 
 type idTokenInput struct {
-	UserAgent string `header:"User-Agent"`
+	UserAgent string `header:"User-Agent" maxLength:"8192"`
 	Body      struct {
 		IDToken string `json:"id_token" minLength:"1" maxLength:"8192" example:"eyJhbGciOiJSUzI1NiIsImtpZCI6IjEifQ.eyJzdWIiOiIxMTAxNjk0ODQ0NzQzODYyNzYzMzQifQ.c2ln" doc:"The ID token the provider's client SDK returned."`
 	}

@@ -158,7 +158,7 @@ type listInput struct {
 	MinRating   float64 `query:"min_rating" minimum:"0" maximum:"10" example:"7.5"`
 	Sort        string  `query:"sort" enum:"popularity,rating,release_date,title,review_count,created_at" default:"popularity"`
 	Order       string  `query:"order" enum:"asc,desc" doc:"Default desc, or asc when sorting by title."`
-	IfNoneMatch string  `header:"If-None-Match"`
+	IfNoneMatch string  `header:"If-None-Match" maxLength:"8192"`
 	server.PageParams
 }
 
@@ -215,7 +215,7 @@ type idInput struct {
 
 type getInput struct {
 	ID          int    `path:"id" minimum:"1" example:"550"`
-	IfNoneMatch string `header:"If-None-Match"`
+	IfNoneMatch string `header:"If-None-Match" maxLength:"8192"`
 }
 
 type detailOutput struct {

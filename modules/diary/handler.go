@@ -57,7 +57,7 @@ func me(ctx context.Context) int {
 type logInput struct {
 	Body struct {
 		ContentID int    `json:"content_id" minimum:"1" example:"550" doc:"The content watched."`
-		WatchedOn string `json:"watched_on" format:"date" example:"2026-11-24" doc:"The day it was watched, YYYY-MM-DD, from 1870-01-01 to tomorrow (UTC)."`
+		WatchedOn string `json:"watched_on" format:"date" maxLength:"10" example:"2026-11-24" doc:"The day it was watched, YYYY-MM-DD, from 1870-01-01 to tomorrow (UTC)."`
 		Rewatch   bool   `json:"rewatch,omitempty" example:"false" doc:"Seen before; default false."`
 		Rating    *int   `json:"rating,omitempty" minimum:"1" maximum:"10" example:"8" doc:"Rating of this viewing, 1–10."`
 		ReviewID  *int   `json:"review_id,omitempty" minimum:"1" example:"7" doc:"The caller's own review of the same content."`
@@ -77,7 +77,7 @@ func (h *Handler) log(ctx context.Context, in *logInput) (*entryOutput, error) {
 }
 
 type listInput struct {
-	Month  string `query:"month" pattern:"^[0-9]{4}-(0[1-9]|1[0-2])$" example:"2026-11" doc:"Only this month's viewings, YYYY-MM; absent for all."`
+	Month  string `query:"month" maxLength:"7" pattern:"^[0-9]{4}-(0[1-9]|1[0-2])$" example:"2026-11" doc:"Only this month's viewings, YYYY-MM; absent for all."`
 	Cursor string `query:"cursor" maxLength:"512" example:"" doc:"Empty for the first page, then the next_cursor of the previous answer."`
 	Size   int    `query:"size" minimum:"1" maximum:"100" default:"20" example:"20" doc:"Items per page, 1–100."`
 }
@@ -101,7 +101,7 @@ type EntryParam struct {
 type updateInput struct {
 	EntryParam
 	Body struct {
-		WatchedOn *string `json:"watched_on,omitempty" format:"date" example:"2026-11-24" doc:"The day it was watched, YYYY-MM-DD, from 1870-01-01 to tomorrow (UTC)."`
+		WatchedOn *string `json:"watched_on,omitempty" format:"date" maxLength:"10" example:"2026-11-24" doc:"The day it was watched, YYYY-MM-DD, from 1870-01-01 to tomorrow (UTC)."`
 		Rewatch   *bool   `json:"rewatch,omitempty" example:"true" doc:"Seen before."`
 		Rating    *int    `json:"rating,omitempty" minimum:"0" maximum:"10" example:"9" doc:"Rating 1–10; 0 removes it."`
 		ReviewID  *int    `json:"review_id,omitempty" minimum:"0" example:"7" doc:"The caller's own review of the entry's content; 0 removes the link."`

@@ -21,8 +21,8 @@ type Section struct{ svc *Service }
 // NewSection returns the diary's export and import section.
 func NewSection(svc *Service) *Section { return &Section{svc: svc} }
 
-// ExportEntry is a viewing in an export.
-type ExportEntry struct {
+// ExportedViewing is a viewing in an export.
+type ExportedViewing struct {
 	Content   portability.Ref `json:"content"`
 	WatchedOn string          `json:"watched_on" example:"2026-11-24"`
 	Rewatch   bool            `json:"rewatch" example:"false"`
@@ -33,6 +33,9 @@ type ExportEntry struct {
 // Name implements portability.Section.
 func (*Section) Name() string { return portability.SectionDiary }
 
+// Entry implements portability.Section.
+func (*Section) Entry() any { return ExportedViewing{} }
+
 // Export lists the user's viewings of titles still in the catalog, oldest
 // day first.
 func (s *Section) Export(ctx context.Context, userID int) (portability.Exported, error) {
@@ -42,10 +45,10 @@ func (s *Section) Export(ctx context.Context, userID int) (portability.Exported,
 	if err != nil {
 		return portability.Exported{}, fmt.Errorf("diary: export: %w", err)
 	}
-	entries := make([]ExportEntry, len(rows))
+	entries := make([]ExportedViewing, len(rows))
 	csvRows := [][]string{append(append([]string{}, portability.RefColumns...), "watched_on", "rewatch", "rating", "created_at")}
 	for i, r := range rows {
-		e := ExportEntry{Content: portability.RefOf(r.Edges.Content), WatchedOn: r.WatchedOn.UTC().Format(dateLayout),
+		e := ExportedViewing{Content: portability.RefOf(r.Edges.Content), WatchedOn: r.WatchedOn.UTC().Format(dateLayout),
 			Rewatch: r.Rewatch, CreatedAt: r.CreatedAt.UTC()}
 		rating := ""
 		if r.Rating != nil {

@@ -32,9 +32,9 @@ type ExportedListRef struct {
 	CreatedAt   time.Time `json:"created_at" example:"2026-11-25T12:00:00Z"`
 }
 
-// ExportEntry is one item of a list in an export, or an empty list (no
+// ExportedListItem is one item of a list in an export, or an empty list (no
 // content).
-type ExportEntry struct {
+type ExportedListItem struct {
 	List     ExportedListRef  `json:"list"`
 	Content  *portability.Ref `json:"content,omitempty" doc:"The title; absent for an empty list."`
 	Position int              `json:"position,omitempty" example:"1"`
@@ -44,6 +44,9 @@ type ExportEntry struct {
 
 // Name implements portability.Section.
 func (*Section) Name() string { return portability.SectionLists }
+
+// Entry implements portability.Section.
+func (*Section) Entry() any { return ExportedListItem{} }
 
 // Whole implements portability.Whole: the items of a list are imported
 // together.
@@ -71,14 +74,14 @@ func (s *Section) Export(ctx context.Context, userID int) (portability.Exported,
 			refs[c.ID] = portability.RefOf(c)
 		}
 	}
-	entries := []ExportEntry{}
+	entries := []ExportedListItem{}
 	rows := [][]string{append(append([]string{}, portability.RefColumns...),
 		"list_key", "list_title", "list_description", "list_visibility", "list_created_at", "position", "note", "added_at")}
 	for _, l := range ls {
 		ref := ExportedListRef{Key: l.ID, Title: l.Title, Description: l.Description, Visibility: l.Visibility, CreatedAt: l.CreatedAt}
 		listCells := []string{strconv.Itoa(ref.Key), ref.Title, ref.Description, ref.Visibility, portability.TimeCell(ref.CreatedAt)}
 		if len(l.Items) == 0 {
-			entries = append(entries, ExportEntry{List: ref})
+			entries = append(entries, ExportedListItem{List: ref})
 			rows = append(rows, append(append(portability.RefRow(portability.Ref{}), listCells...), "", "", ""))
 		}
 		for _, it := range l.Items {
@@ -87,7 +90,7 @@ func (s *Section) Export(ctx context.Context, userID int) (portability.Exported,
 				continue // deleted meanwhile
 			}
 			added := it.AddedAt
-			entries = append(entries, ExportEntry{List: ref, Content: &c, Position: it.Position, Note: it.Note, AddedAt: &added})
+			entries = append(entries, ExportedListItem{List: ref, Content: &c, Position: it.Position, Note: it.Note, AddedAt: &added})
 			rows = append(rows, append(append(portability.RefRow(c), listCells...),
 				strconv.Itoa(it.Position), it.Note, portability.TimeCell(added)))
 		}
@@ -96,8 +99,8 @@ func (s *Section) Export(ctx context.Context, userID int) (portability.Exported,
 }
 
 // entryOf reads a record's list entry.
-func entryOf(r portability.Record) (ExportEntry, error) {
-	var e ExportEntry
+func entryOf(r portability.Record) (ExportedListItem, error) {
+	var e ExportedListItem
 	if err := json.Unmarshal(r.Data, &e); err != nil {
 		return e, fmt.Errorf("not a list entry: %w", err)
 	}

@@ -31,7 +31,7 @@ func NewHandler(svc *Service, g *auth.Guard, l *server.RateLimiter, c config.HTT
 func (h *Handler) Register(api huma.API) {
 	g := server.Group(api, "Import and export")
 	binary := &huma.Schema{Type: "string", Format: "binary"}
-	docSchema := api.OpenAPI().Components.Schemas.Schema(reflectDocument, true, "")
+	docSchema := documentSchema(api.OpenAPI().Components.Schemas, h.svc.sections)
 	server.Register(g, h.guard.User(api, huma.Operation{
 		OperationID: "export-my-data", Method: http.MethodGet, Path: "/users/me/export",
 		Summary: "Export my data",
@@ -152,16 +152,33 @@ func (h *Handler) status(ctx context.Context, in *statusInput) (*statusOutput, e
 	return &statusOutput{Body: st}, nil
 }
 
-// Document is the shape of the JSON export, for the OpenAPI document. The
-// diary and lists sections, where the server has them, sit beside these.
+// Document is the head of the JSON export, for the OpenAPI document. Each
+// section of the server sits beside these fields, as an array of its
+// entries (documentSchema).
 type Document struct {
-	Format     string          `json:"format" example:"reelview-export" doc:"Always reelview-export."`
-	Version    int             `json:"version" example:"1" doc:"Version of this format."`
-	ExportedAt time.Time       `json:"exported_at" example:"2026-11-25T12:00:00Z"`
-	Profile    Profile         `json:"profile"`
-	Ratings    []ReviewEntry   `json:"ratings" doc:"Reviews without text."`
-	Reviews    []ReviewEntry   `json:"reviews" doc:"Reviews with text."`
-	Bookmarks  []BookmarkEntry `json:"bookmarks"`
+	Format     string    `json:"format" enum:"reelview-export" example:"reelview-export" doc:"Always reelview-export."`
+	Version    int       `json:"version" example:"1" doc:"Version of this format."`
+	ExportedAt time.Time `json:"exported_at" example:"2026-11-25T12:00:00Z"`
+	Profile    Profile   `json:"profile"`
 }
 
 var reflectDocument = reflect.TypeFor[Document]()
+
+// documentSchema registers the schema of the JSON export and returns a
+// reference to it: Document's fields, then one array per section the
+// server has (ExportJSON writes every one), typed by the section's Entry.
+// A section another module adds is thereby declared as soon as it is
+// exported, and the document keeps refusing properties it does not name.
+func documentSchema(r huma.Registry, sections []Section) *huma.Schema {
+	doc := r.Schema(reflectDocument, false, "")
+	for _, sec := range sections {
+		doc.Properties[sec.Name()] = &huma.Schema{
+			Type:        huma.TypeArray,
+			Description: "The " + sec.Name() + " section: one entry per item.",
+			Items:       r.Schema(reflect.TypeOf(sec.Entry()), true, ""),
+		}
+		doc.Required = append(doc.Required, sec.Name())
+	}
+	doc.PrecomputeMessages()
+	return r.Schema(reflectDocument, true, "")
+}

@@ -13,11 +13,13 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/danielgtaylor/huma/v2"
 	"go.uber.org/fx"
 
 	"github.com/reelview/reelview/app/apptest"
@@ -152,6 +154,7 @@ func (e *env) importDone(t *testing.T, token, query string, body []byte) status 
 	return st
 }
 
+// export fetches token's JSON export, checked against the OpenAPI document.
 func (e *env) export(t *testing.T, token string) map[string]json.RawMessage {
 	t.Helper()
 	res := e.do(t, "GET", "/api/v1/users/me/export", token, "")
@@ -159,9 +162,37 @@ func (e *env) export(t *testing.T, token string) map[string]json.RawMessage {
 	if !strings.HasPrefix(res.Header.Get("Content-Disposition"), `attachment; filename="reelview-export-`) {
 		t.Fatalf("Content-Disposition %q", res.Header.Get("Content-Disposition"))
 	}
+	e.assertDocumentedExport(t, res)
 	var doc map[string]json.RawMessage
 	res.JSON(t, &doc)
 	return doc
+}
+
+// assertDocumentedExport fails unless the export answer is one the OpenAPI
+// document of the running server declares: a documented content type and,
+// for JSON, a body valid against its schema (which refuses undeclared
+// properties).
+func (e *env) assertDocumentedExport(t *testing.T, res *apptest.Response) {
+	t.Helper()
+	oapi := e.API.OpenAPI()
+	op := oapi.Paths["/api/v1/users/me/export"].Get
+	ctype := res.Header.Get("Content-Type")
+	mt := op.Responses["200"].Content[ctype]
+	if mt == nil {
+		t.Fatalf("export: Content-Type %q is not documented", ctype)
+	}
+	if ctype != "application/json" {
+		return
+	}
+	var v any
+	if err := json.Unmarshal(res.Body, &v); err != nil {
+		t.Fatalf("export: %v", err)
+	}
+	result := &huma.ValidateResult{}
+	huma.Validate(oapi.Components.Schemas, mt.Schema, huma.NewPathBuffer([]byte{}, 0), huma.ModeReadFromServer, v, result)
+	for _, err := range result.Errors {
+		t.Errorf("export does not match its schema: %v", err)
+	}
 }
 
 type entry struct {
@@ -578,9 +609,16 @@ type echo struct {
 	data []string
 }
 
+// echoEntry is what the echo section exports.
+type echoEntry struct {
+	Name  string `json:"name" example:"Noir"`
+	Items []int  `json:"items"`
+}
+
 func (g *echo) Name() string { return "echo" }
+func (g *echo) Entry() any   { return echoEntry{} }
 func (g *echo) Export(context.Context, int) (portability.Exported, error) {
-	return portability.Exported{JSON: []any{}, CSV: [][]string{{"x"}}}, nil
+	return portability.Exported{JSON: []echoEntry{{Name: "Noir", Items: []int{1, 2}}}, CSV: [][]string{{"x"}}}, nil
 }
 
 func (g *echo) Import(_ context.Context, _ *ent.Tx, _ int, recs []portability.Record, _ bool) (portability.SectionReport, error) {
@@ -596,6 +634,7 @@ func (g *echo) Import(_ context.Context, _ *ent.Tx, _ int, recs []portability.Re
 type failing struct{}
 
 func (failing) Name() string { return "zz-failing" }
+func (failing) Entry() any   { return echoEntry{} }
 func (failing) Export(context.Context, int) (portability.Exported, error) {
 	return portability.Exported{JSON: []any{}, CSV: [][]string{{"x"}}}, nil
 }
@@ -711,6 +750,60 @@ func TestFailedImportWritesNothing(t *testing.T) {
 	if after := e.userState(t, u.ID); after != before {
 		t.Fatalf("a failed import wrote:\n%s\n%s", before, after)
 	}
+}
+
+// TestExportMatchesItsSchema: the JSON export of an empty account and of an
+// account with entries in every section (the built-in ones, the diary and
+// the lists, and a section added by another module) is valid against the
+// schema the OpenAPI document declares, which names every section and
+// refuses anything else; the CSV export has a documented content type.
+func TestExportMatchesItsSchema(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, "", social.Module, lists.Module, diary.Module,
+		fx.Provide(portability.AsSection(func() *echo { return &echo{} })))
+	doc := e.API.OpenAPI().Components.Schemas.Map()["Document"]
+	for _, name := range []string{"format", "version", "exported_at", "profile",
+		"bookmarks", "diary", "echo", "lists", "ratings", "reviews"} {
+		if doc.Properties[name] == nil || !slices.Contains(doc.Required, name) {
+			t.Errorf("the Document schema does not declare %q as required", name)
+		}
+	}
+	if doc.AdditionalProperties != false {
+		t.Errorf("the Document schema allows undeclared properties: %v", doc.AdditionalProperties)
+	}
+
+	alice := apptest.SignUp(t, e.App.App)
+	e.export(t, alice.Access) // nothing in any section yet
+
+	fight := e.title(t, "movie", "Fight Club", "1999-10-15", 550)
+	alien := e.title(t, "movie", "Alien", "1979-05-25", 0)
+	for _, r := range []struct{ path, body string }{
+		{fmt.Sprintf("/api/v1/contents/%d/reviews", fight), `{"rating":9,"body":"The twist still lands.","spoiler":true}`},
+		{fmt.Sprintf("/api/v1/contents/%d/reviews", alien), `{"rating":7}`},
+		{"/api/v1/users/me/diary", fmt.Sprintf(`{"content_id":%d,"watched_on":"2024-01-04","rewatch":true,"rating":9}`, fight)},
+		{"/api/v1/users/me/diary", fmt.Sprintf(`{"content_id":%d,"watched_on":"2024-01-05"}`, alien)},
+		{"/api/v1/lists", `{"title":"Empty","visibility":"PRIVATE"}`},
+	} {
+		apptest.AssertStatus(t, e.do(t, "POST", r.path, alice.Access, r.body), http.StatusCreated)
+	}
+	res := e.do(t, "POST", "/api/v1/lists", alice.Access, `{"title":"Heists","description":"One last job.","visibility":"PUBLIC"}`)
+	apptest.AssertStatus(t, res, http.StatusCreated)
+	var heists struct{ ID int }
+	res.JSON(t, &heists)
+	apptest.AssertStatus(t, e.do(t, "PUT", fmt.Sprintf("/api/v1/lists/%d/items/%d", heists.ID, fight), alice.Access, `{"note":"the vault"}`), http.StatusOK)
+	apptest.AssertStatus(t, e.do(t, "PUT", fmt.Sprintf("/api/v1/contents/%d/bookmark", alien), alice.Access, ""), http.StatusNoContent)
+
+	full := e.export(t, alice.Access)
+	for _, name := range []string{"bookmarks", "diary", "echo", "lists", "ratings", "reviews"} {
+		var es []json.RawMessage
+		if err := json.Unmarshal(full[name], &es); err != nil || len(es) == 0 {
+			t.Errorf("section %s has no entries to check: %s", name, full[name])
+		}
+	}
+
+	res = e.do(t, "GET", "/api/v1/users/me/export?format=csv", alice.Access, "")
+	apptest.AssertStatus(t, res, http.StatusOK)
+	e.assertDocumentedExport(t, res)
 }
 
 // TestRoundTripDiaryAndLists: with the diary and lists modules, their

@@ -27,6 +27,10 @@ type Section interface {
 	// file in the CSV export (name + ".csv"), and the Section of the
 	// records it imports.
 	Name() string
+	// Entry is a zero entry of the section's JSON export, of the type
+	// Export writes: the OpenAPI document declares the section as an array
+	// of that type, so every section exported is described.
+	Entry() any
 	// Export returns userID's entries: JSON is an array of objects, each
 	// with a "content" Ref where it concerns a title (an import of the
 	// document hands each object back as Record.Data); CSV is the same

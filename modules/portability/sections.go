@@ -67,6 +67,8 @@ type ReviewEntry struct {
 
 func (s *reviewSection) Name() string { return s.name }
 
+func (*reviewSection) Entry() any { return ReviewEntry{} }
+
 func (s *reviewSection) Export(ctx context.Context, userID int) (Exported, error) {
 	q := s.db.Review.Query().Where(review.UserID(userID), review.HasContentWith(content.DeletedAtIsNil()))
 	if s.name == SectionReviews {
@@ -162,6 +164,8 @@ type BookmarkEntry struct {
 }
 
 func (s *bookmarkSection) Name() string { return SectionBookmarks }
+
+func (*bookmarkSection) Entry() any { return BookmarkEntry{} }
 
 func (s *bookmarkSection) Export(ctx context.Context, userID int) (Exported, error) {
 	rows, err := s.db.Bookmark.Query().Where(bookmark.UserID(userID), bookmark.HasContentWith(content.DeletedAtIsNil())).

@@ -3,6 +3,7 @@ package tmdb
 import (
 	"context"
 	"net/http"
+	"reflect"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -36,8 +37,14 @@ func (h *Handler) Register(api huma.API) {
 	server.Register(a, h.guard.Admin(api, huma.Operation{
 		OperationID: "admin-import-tmdb", Method: http.MethodPost, Path: "/admin/tmdb/import",
 		Summary:     "Import a TMDB title",
-		Description: "Imports (or refreshes) one movie or TV show with its genres. Idempotent by (type, tmdb_id): importing twice updates the same content; a deleted content is restored. Admins only.",
+		Description: "Imports (or refreshes) one movie or TV show with its genres. Idempotent by (type, tmdb_id): importing twice updates the same content; a deleted content is restored. 201 when the content was created, 200 when it existed. Admins only.",
 		Errors:      append([]int{http.StatusNotFound}, upstream...),
+		Responses: map[string]*huma.Response{"201": {
+			Description: "Created: the title was not in the catalog.",
+			Content: map[string]*huma.MediaType{"application/json": {
+				Schema: api.OpenAPI().Components.Schemas.Schema(reflect.TypeFor[ImportResult](), true, ""),
+			}},
+		}},
 	}), h.importTitle)
 	server.Register(a, h.guard.Admin(api, huma.Operation{
 		OperationID: "admin-sync-tmdb", Method: http.MethodPost, Path: "/admin/tmdb/sync",

@@ -73,6 +73,13 @@ func TestImport(t *testing.T) {
 	if n, _ := a.DB.Ent.Content.Query().Count(ctx); n != 1 || again.ContentID != out.ContentID || again.Created || genresAfter != genresBefore {
 		t.Fatalf("second import: %d contents, %+v, genres %d → %d", n, again, genresBefore, genresAfter)
 	}
+	// Both answers are in the document, with the result as their body.
+	for _, status := range []string{"201", "200"} {
+		r := a.API.OpenAPI().Paths["/api/v1/admin/tmdb/import"].Post.Responses[status]
+		if r == nil || r.Content["application/json"] == nil || r.Content["application/json"].Schema.Ref != "#/components/schemas/ImportResult" {
+			t.Errorf("POST /admin/tmdb/import answers %s, which the document does not declare with its body", status)
+		}
+	}
 
 	// A deleted content comes back on re-import.
 	apptest.AssertStatus(t, apptest.Do(t, a.App, "DELETE", "/api/v1/contents/"+itoa(out.ContentID), admin.Access, ""), 204)

@@ -6,10 +6,12 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -158,4 +160,116 @@ func TestNamesCaseInsensitive(t *testing.T) {
 	}
 	// One's own nickname may change case.
 	apptest.AssertStatus(t, apptest.Do(t, a.App, "PATCH", "/api/v1/users/me", access, `{"nickname":"ADA"}`), http.StatusOK)
+}
+
+// TestJSONFieldNamesMatchExactly: a key that differs from a field's name
+// only in case is not that field. Go's decoder (and huma's validation, by
+// default) matched names case-insensitively, so {"email":…,"Email":…} got
+// past the duplicate-key rule and signed in as the second address.
+func TestJSONFieldNamesMatchExactly(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+
+	t.Run("a second key in another case does not override the first", func(t *testing.T) {
+		body := fmt.Sprintf(`{"email":"nobody@example.com","Email":%q,"password":%q}`, w.alice.Email, w.alice.Password)
+		b := apptest.AssertError(t, w.do(t, "POST", "/api/v1/auth/login", "", body), http.StatusBadRequest, "VALIDATION_FAILED")
+		assertFieldDetail(t, b, "Email", "unexpected property")
+		body = fmt.Sprintf(`{"EMAIL":%q,"PassWord":%q}`, w.alice.Email, w.alice.Password)
+		b = apptest.AssertError(t, w.do(t, "POST", "/api/v1/auth/login", "", body), http.StatusBadRequest, "VALIDATION_FAILED")
+		assertFieldDetail(t, b, "EMAIL", "unexpected property")
+		assertFieldDetail(t, b, "PassWord", "unexpected property")
+	})
+
+	// Every operation with a JSON body, every key of its body (nested ones
+	// too): the key with its first letter's case changed, and an unknown
+	// key beside the others, are each a 400 VALIDATION_FAILED naming it.
+	oapi := w.a.API.OpenAPI()
+	tested := 0
+	for _, o := range documentOperations(oapi) {
+		schema := jsonBodySchema(oapi, o.Op)
+		if schema == nil {
+			continue
+		}
+		tested++
+		t.Run(o.String(), func(t *testing.T) {
+			assertClosedObjects(t, oapi, schema, "body")
+			sample := sampleValue(oapi, schema)
+			keys, objects := objectKeys(sample, nil)
+			var cases []objectKey // the key to put in the body, where
+			for _, k := range keys {
+				cases = append(cases, objectKey{at: k.at, key: swapFirstCase(k.key)})
+			}
+			for _, at := range objects {
+				cases = append(cases, objectKey{at: at, key: "not_a_field"})
+			}
+			for i, c := range cases {
+				body := deepCopy(sample)
+				obj := objectAt(body, c.at)
+				if i < len(keys) {
+					obj[c.key] = obj[keys[i].key]
+					delete(obj, keys[i].key)
+				} else {
+					obj[c.key] = "x"
+				}
+				raw, err := json.Marshal(body)
+				if err != nil {
+					t.Fatal(err)
+				}
+				res := w.do(t, o.Method, concretePath(oapi, o, nil), w.admin.Access, string(raw))
+				b := apptest.AssertError(t, res, http.StatusBadRequest, "VALIDATION_FAILED")
+				assertFieldDetail(t, b, c.field(c.key), "unexpected property")
+			}
+		})
+	}
+	if tested < 20 {
+		t.Fatalf("only %d operations with a JSON body found", tested)
+	}
+}
+
+// assertClosedObjects fails for an object schema, at any depth, that
+// accepts properties it does not list (a map): their names could not be
+// checked.
+func assertClosedObjects(t *testing.T, oapi *huma.OpenAPI, s *huma.Schema, at string) {
+	t.Helper()
+	s = resolved(oapi, s)
+	if s == nil {
+		return
+	}
+	if s.Type == huma.TypeObject && s.AdditionalProperties != false {
+		t.Errorf("%s accepts unlisted properties (additionalProperties %v)", at, s.AdditionalProperties)
+	}
+	for name, p := range s.Properties {
+		assertClosedObjects(t, oapi, p, at+"."+name)
+	}
+	if s.Items != nil {
+		assertClosedObjects(t, oapi, s.Items, at+"[]")
+	}
+}
+
+// swapFirstCase changes the case of the key's first letter.
+func swapFirstCase(key string) string {
+	r := []rune(key)
+	for i, c := range r {
+		if unicode.IsLetter(c) {
+			if unicode.IsUpper(c) {
+				r[i] = unicode.ToLower(c)
+			} else {
+				r[i] = unicode.ToUpper(c)
+			}
+			break
+		}
+	}
+	return string(r)
+}
+
+// assertFieldDetail fails unless the error details name field with a reason
+// containing reason.
+func assertFieldDetail(t *testing.T, b apptest.ErrorBody, field, reason string) {
+	t.Helper()
+	for _, d := range b.Details {
+		if d.Field == field && strings.Contains(d.Reason, reason) {
+			return
+		}
+	}
+	t.Errorf("details %+v do not name %s (%s)", b.Details, field, reason)
 }

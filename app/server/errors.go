@@ -169,10 +169,18 @@ func detailOf(d *huma.ErrorDetail) apperr.FieldError {
 
 var humaHooks sync.Once
 
-// installHumaHooks routes huma's errors through errorBody. Huma's hooks are
-// process globals, so they are installed once, before any operation.
+// installHumaHooks routes huma's errors through errorBody and makes body
+// validation match field names exactly. Huma's hooks are process globals,
+// so they are installed once, before any operation.
 func installHumaHooks() {
 	humaHooks.Do(func() {
+		// Huma validates a body against its schema (additionalProperties
+		// false) before decoding it, but by default it matches property
+		// names case-insensitively, as encoding/json does: {"Email": …}
+		// passed as "email", and beside a real "email" it overrode it once
+		// decoded. Exact names make a differently-cased key an unexpected
+		// property, a 400 VALIDATION_FAILED naming it, at every depth.
+		huma.ValidateStrictCasing = true
 		huma.NewError = func(s int, msg string, errs ...error) huma.StatusError {
 			return errorBody(context.Background(), "", s, msg, errs...)
 		}

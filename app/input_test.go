@@ -17,6 +17,7 @@ import (
 
 	"github.com/reelview/reelview/app/apptest"
 	"github.com/reelview/reelview/app/server"
+	"github.com/reelview/reelview/ent/device"
 )
 
 // TestEveryOperationAppliesInputRules: every /api/v1 operation was
@@ -272,4 +273,78 @@ func assertFieldDetail(t *testing.T, b apptest.ErrorBody, field, reason string) 
 		}
 	}
 	t.Errorf("details %+v do not name %s (%s)", b.Details, field, reason)
+}
+
+// TestBrokenTextRefused: text that is not UTF-8, in a JSON body (raw bytes,
+// or the escape of half a surrogate pair, which Go's decoder would both
+// store as U+FFFD), a query or a path parameter, is a 400 and nothing is
+// stored.
+func TestBrokenTextRefused(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	bio := func() string {
+		var me struct{ Bio string }
+		res := w.do(t, "GET", "/api/v1/users/me", w.alice.Access, "")
+		apptest.AssertStatus(t, res, http.StatusOK)
+		res.JSON(t, &me)
+		return me.Bio
+	}
+	apptest.AssertStatus(t, w.do(t, "PATCH", "/api/v1/users/me", w.alice.Access, `{"bio":"Before."}`), http.StatusOK)
+
+	for name, tt := range map[string]struct{ body, where string }{
+		"invalid byte":              {"{\"bio\":\"abc\xff\"}", "bio"},
+		"truncated sequence":        {"{\"bio\":\"abc\xe2\x82\"}", "bio"},
+		"encoded surrogate":         {"{\"bio\":\"\xed\xa0\x80\"}", "bio"},
+		"overlong encoding":         {"{\"bio\":\"\xc0\xaf\"}", "bio"},
+		"invalid byte in a key":     {"{\"bio\xff\":\"abc\"}", "a key of the body"},
+		"lone high surrogate":       {`{"bio":"abc\ud800"}`, `(\ud800)`},
+		"lone low surrogate":        {`{"bio":"\uDC00abc"}`, `(\uDC00)`},
+		"high surrogate, no low":    {`{"bio":"\ud83d\u0041"}`, `(\ud83d)`},
+		"two high surrogates":       {`{"bio":"\ud83d\ud83d\ude00"}`, `(\ud83d)`},
+		"lone surrogate in a key":   {`{"bio":"x","\ud800":"y"}`, "a key of the body"},
+		"surrogate after backslash": {`{"bio":"\\\ud800"}`, `(\ud800)`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			b := apptest.AssertError(t, w.do(t, "PATCH", "/api/v1/users/me", w.alice.Access, tt.body), http.StatusBadRequest, "BAD_REQUEST")
+			if !strings.Contains(b.Message, tt.where) {
+				t.Errorf("message %q does not say where (%s)", b.Message, tt.where)
+			}
+			if got := bio(); got != "Before." {
+				t.Errorf("bio changed to %q", got)
+			}
+		})
+	}
+	t.Run("characters outside the BMP, escaped or not", func(t *testing.T) {
+		apptest.AssertStatus(t, w.do(t, "PATCH", "/api/v1/users/me", w.alice.Access, `{"bio":"\ud83c\udfac \\ud800 🎬"}`), http.StatusOK)
+		if got := bio(); got != `🎬 \ud800 🎬` {
+			t.Errorf("bio = %q", got)
+		}
+	})
+
+	// Parameters: percent-encoded in a query, raw bytes on the wire (Fiber
+	// hands path parameters over undecoded).
+	t.Run("query parameter", func(t *testing.T) {
+		b := apptest.AssertError(t, w.do(t, "GET", "/api/v1/contents?q=ali%FFen", "", ""), http.StatusBadRequest, "VALIDATION_FAILED")
+		assertFieldDetail(t, b, "q", "UTF-8")
+	})
+	addr := apptest.Listen(t, w.a.App)
+	for name, target := range map[string]string{
+		"raw query parameter": "/api/v1/contents?q=ali\xffen",
+		"raw path parameter":  "/api/v1/users/me/devices/" + w.aliceDevice + "\xff",
+	} {
+		t.Run(name, func(t *testing.T) {
+			method := "GET"
+			if strings.Contains(target, "devices") {
+				method = "DELETE"
+			}
+			res := apptest.SendRaw(t, addr, method+" "+target+" HTTP/1.1\r\nHost: reelview.test\r\nAuthorization: Bearer "+w.alice.Access+"\r\n\r\n")
+			b := apptest.AssertError(t, res, http.StatusBadRequest, "VALIDATION_FAILED")
+			if len(b.Details) != 1 || !strings.Contains(b.Details[0].Reason, "UTF-8") {
+				t.Errorf("details = %+v", b.Details)
+			}
+		})
+	}
+	if n := w.a.DB.Ent.Device.Query().Where(device.Token(w.aliceDevice)).CountX(context.Background()); n != 1 {
+		t.Errorf("alice's device is gone (%d)", n)
+	}
 }

@@ -159,9 +159,10 @@ characters (code points), after normalisation. Control characters are refused in
 single-line fields (nicknames, titles, names, reasons, search terms…); review and comment
 bodies, bios and overviews may contain line feeds and tabs (CR LF becomes LF). Passwords
 are taken byte for byte. Emails and nicknames are unique regardless of case. A JSON body
-with a duplicate key, nesting deeper than 32 levels, a number beyond int64 / float64
-or text after the value is a 400 BAD_REQUEST; a value of the wrong type or a broken text
-rule is a 400 VALIDATION_FAILED naming the field. Field names match exactly: a key that
+with a duplicate key, nesting deeper than 32 levels, a number beyond int64 / float64,
+text that is not UTF-8 (also an escaped lone surrogate such as \ud800) or text after
+the value is a 400 BAD_REQUEST; a query or path parameter that is not UTF-8, a value
+of the wrong type or a broken text rule is a 400 VALIDATION_FAILED naming the field. Field names match exactly: a key that
 is not a field of the body, also one that differs from a field only in case, is a 400
 VALIDATION_FAILED naming it.`
 

@@ -9,6 +9,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"unicode"
@@ -347,4 +349,81 @@ func TestBrokenTextRefused(t *testing.T) {
 	if n := w.a.DB.Ent.Device.Query().Where(device.Token(w.aliceDevice)).CountX(context.Background()); n != 1 {
 		t.Errorf("alice's device is gone (%d)", n)
 	}
+}
+
+// TestNumericParametersArePlainDecimals: every numeric query, path and
+// header parameter of every operation (each item of an array too) takes
+// plain decimals only. strconv would take NaN (min_rating=NaN matched every
+// title), infinities, hex floats, exponents, digit separators and a "+".
+func TestNumericParametersArePlainDecimals(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	oapi := w.a.API.OpenAPI()
+	bad := []string{"NaN", "nan", "Inf", "+Inf", "-Infinity", "0x1p3", "0x10", "0b101", "1_000", "1e3", "+5", ".5", "5.", "5..1", "--5", " 5", "5 ", "٣"}
+	tested := 0
+	for _, o := range documentOperations(oapi) {
+		for _, p := range o.Op.Parameters {
+			s := resolved(oapi, p.Schema)
+			typ := s.Type
+			if typ == huma.TypeArray {
+				typ = resolved(oapi, s.Items).Type
+			}
+			if typ != huma.TypeInteger && typ != huma.TypeNumber {
+				continue
+			}
+			tested++
+			t.Run(o.String()+" "+p.Name, func(t *testing.T) {
+				values := bad
+				if s.Type == huma.TypeArray {
+					values = append(slices.Clip(values), "1,NaN", "2,+5")
+				}
+				good := fmt.Sprint(sampleValue(oapi, s))
+				if s.Type == huma.TypeArray {
+					good = fmt.Sprint(sampleValue(oapi, s.Items))
+				}
+				if typ == huma.TypeNumber {
+					values = append(slices.Clip(values), "7.5e0")
+					good = "7.5"
+				} else {
+					values = append(slices.Clip(values), "7.5")
+				}
+				send := func(v string) *apptest.Response {
+					req := apptest.Request{Method: o.Method, Token: w.admin.Access, Path: concretePath(oapi, o, nil)}
+					switch p.In {
+					case "query":
+						req.Path += "?" + url.Values{p.Name: {v}}.Encode()
+					case "path":
+						req.Path = concretePath(oapi, o, map[string]string{p.Name: url.PathEscape(v)})
+					case "header":
+						req.Header = map[string]string{p.Name: v}
+					}
+					return apptest.Send(t, w.a.App, req)
+				}
+				for _, v := range values {
+					b := apptest.AssertError(t, send(v), http.StatusBadRequest, "VALIDATION_FAILED")
+					assertFieldDetail(t, b, p.Name, "")
+				}
+				if res := send(good); res.Status == http.StatusBadRequest {
+					var b apptest.ErrorBody
+					res.JSON(t, &b)
+					for _, d := range b.Details {
+						if d.Field == p.Name {
+							t.Errorf("%s=%s refused: %s", p.Name, good, d.Reason)
+						}
+					}
+				}
+			})
+		}
+	}
+	if tested < 30 {
+		t.Fatalf("only %d numeric parameters found", tested)
+	}
+	t.Run("min_rating=NaN does not match every title", func(t *testing.T) {
+		b := apptest.AssertError(t, w.do(t, "GET", "/api/v1/contents?min_rating=NaN", "", ""), http.StatusBadRequest, "VALIDATION_FAILED")
+		assertFieldDetail(t, b, "min_rating", "plain decimal")
+	})
+	t.Run("after the operation's own checks, as huma's validation", func(t *testing.T) {
+		assertUnauthorized(t, w.do(t, "GET", "/api/v1/admin/users?page=NaN", "", ""))
+		assertDenied(t, w.do(t, "GET", "/api/v1/admin/users?page=NaN", w.alice.Access, ""))
+	})
 }

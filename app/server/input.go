@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf16"
@@ -23,15 +24,18 @@ import (
 // that every operation does).
 const InputRulesKey = "x-reelview-input-rules"
 
-// Register is huma.Register with the input rules of package textin applied
-// to the decoded input before the handler runs: strings normalised to NFC
-// and trimmed, control characters refused, lengths checked in runes after
+// Register is huma.Register with the input rules applied: the raw text of
+// parameters is checked before huma parses it (paramRules: plain decimal
+// numbers, UTF-8), and the rules of package textin are applied to the
+// decoded input before the handler runs: strings normalised to NFC and
+// trimmed, control characters refused, lengths checked in runes after
 // normalisation. A broken rule is a 400 VALIDATION_FAILED naming the field.
 func Register[I, O any](api huma.API, op huma.Operation, handler func(context.Context, *I) (*O, error)) {
 	if op.Metadata == nil {
 		op.Metadata = map[string]any{}
 	}
 	op.Metadata[InputRulesKey] = true
+	op.Middlewares = append(slices.Clip(op.Middlewares), paramRules(api)...)
 	huma.Register(api, op, func(ctx context.Context, in *I) (*O, error) {
 		if err := textin.Clean(in); err != nil {
 			return nil, err

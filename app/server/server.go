@@ -161,8 +161,9 @@ bodies, bios and overviews may contain line feeds and tabs (CR LF becomes LF). P
 are taken byte for byte. Emails and nicknames are unique regardless of case. A JSON body
 with a duplicate key, nesting deeper than 32 levels, a number beyond int64 / float64,
 text that is not UTF-8 (also an escaped lone surrogate such as \ud800) or text after
-the value is a 400 BAD_REQUEST; a query or path parameter that is not UTF-8, a value
-of the wrong type or a broken text rule is a 400 VALIDATION_FAILED naming the field. Field names match exactly: a key that
+the value is a 400 BAD_REQUEST; a query or path parameter that is not UTF-8, a numeric
+parameter that is not a plain decimal (` + "`42`, `-3`, `7.5`; not `NaN`, `Inf`, `0x10`, `1e3`, `1_000` or `+5`" + `),
+a value of the wrong type or a broken text rule is a 400 VALIDATION_FAILED naming the field. Field names match exactly: a key that
 is not a field of the body, also one that differs from a field only in case, is a 400
 VALIDATION_FAILED naming it.`
 

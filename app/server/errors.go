@@ -219,7 +219,7 @@ func writeError(c *fiber.Ctx, b *ErrorBody) error {
 func allowedMethods(c *fiber.Ctx) string {
 	var methods []string
 	for _, r := range c.App().GetRoutes(true) {
-		if r.Method != fiber.MethodHead && pathMatches(r.Path, c.Path()) && !slices.Contains(methods, r.Method) {
+		if pathMatches(r.Path, c.Path()) && !slices.Contains(methods, r.Method) {
 			methods = append(methods, r.Method)
 		}
 	}

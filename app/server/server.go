@@ -147,7 +147,8 @@ bookmarks and receive push notifications.
 Send the access token as ` + "`Authorization: Bearer <token>`" + `. Lists take ` + "`page`" + ` (≥ 1)
 and ` + "`size`" + ` (1–100) and answer ` + "`{items, page, size, total_items, total_pages}`" + `;
 review, comment and feed lists also take an opaque ` + "`cursor`" + ` and answer
-` + "`{items, next_cursor}`" + `.
+` + "`{items, next_cursor}`" + `. Every GET operation also answers HEAD: the same status and
+headers, no body.
 
 **Errors.** Every error has the same body: ` + "`{timestamp, path, status, code, message, details}`" + `.
 ` + "`code`" + ` is stable and machine-readable; ` + "`details`" + ` lists ` + "`{field, reason}`" + ` for
@@ -177,6 +178,7 @@ func register(p registerParams) {
 	for _, r := range p.Routes { // fx gives no order; huma sorts the document
 		r.Register(p.Server.API)
 	}
+	serveHead(p.Server.App)
 	documentErrors(p.Server.API.OpenAPI())
 	documentTags(p.Server.API.OpenAPI())
 }

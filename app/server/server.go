@@ -98,6 +98,7 @@ func New(p newParams) *Server {
 		AppName:               "reelview",
 		ErrorHandler:          errorHandler,
 		BodyLimit:             p.Cfg.HTTP.BodyLimit,
+		ReadBufferSize:        p.Cfg.HTTP.MaxHeaderBytes, // the request line and header fields
 		ReadTimeout:           p.Cfg.HTTP.ReadTimeout,
 		WriteTimeout:          p.Cfg.HTTP.WriteTimeout,
 		IdleTimeout:           p.Cfg.HTTP.IdleTimeout,
@@ -105,10 +106,18 @@ func New(p newParams) *Server {
 		StrictRouting:         false,
 		CaseSensitive:         true,
 	})
-	app.Use(requestContext(p.Cfg.HTTP, p.Log, p.Metrics))
-	app.Use(closeWhileDraining(draining))
+	// The layers every answer goes through, also those to requests refused
+	// before routing (refuseBeforeRouting).
+	platform := []layer{
+		requestContext(p.Cfg.HTTP, p.Log, p.Metrics),
+		closeWhileDraining(draining),
+		securityHeaders(swaggerui.ContentSecurityPolicy),
+	}
+	for _, l := range platform {
+		app.Use(l.handler())
+	}
+	refuseBeforeRouting(app, platform)
 	app.Use(recoverPanics())
-	app.Use(securityHeaders(swaggerui.ContentSecurityPolicy))
 	app.Use(bodylessNotModified())
 	app.Use(corsAllowList(p.Cfg.HTTP))
 	app.Use(APIPrefix, p.Limiter.global())
@@ -154,6 +163,11 @@ headers, no body.
 ` + "`code`" + ` is stable and machine-readable; ` + "`details`" + ` lists ` + "`{field, reason}`" + ` for
 VALIDATION_FAILED. Requests are rate-limited per client IP; a 429 carries Retry-After and
 RateLimit-Limit / RateLimit-Remaining / RateLimit-Reset headers.
+
+**HTTP.** The request line and header fields together may take 16 KiB by default
+(HTTP_MAX_HEADER_BYTES): a longer request line is 414 URI_TOO_LONG, larger header fields
+431 HEADERS_TOO_LARGE. A method the server does not know is 405 METHOD_NOT_ALLOWED
+(methods are case-sensitive).
 
 **Input rules.** Text is stored in Unicode NFC and trimmed; lengths are counted in
 characters (code points), after normalisation. Control characters are refused in
@@ -246,6 +260,10 @@ var errorDescriptions = map[int]string{
 	http.StatusBadGateway:            "UPSTREAM_ERROR: an outside service (TMDB, FCM) failed.",
 	http.StatusServiceUnavailable:    "SERVICE_UNAVAILABLE: the database or Redis is unreachable.",
 	http.StatusGatewayTimeout:        "UPSTREAM_TIMEOUT: an outside service did not answer in time.",
+
+	// Refused while the request is read, before routing: any operation.
+	http.StatusRequestURITooLong:           "URI_TOO_LONG: the request line is over HTTP_MAX_HEADER_BYTES.",
+	http.StatusRequestHeaderFieldsTooLarge: "HEADERS_TOO_LARGE: the request line and header fields are over HTTP_MAX_HEADER_BYTES.",
 }
 
 // documentErrors gives every operation the error responses it can return,

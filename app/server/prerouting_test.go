@@ -143,6 +143,12 @@ func TestBodyErrorsKeepTheRequest(t *testing.T) {
 			t.Errorf("X-Request-ID = %q, want the client's", got)
 		}
 	})
+	t.Run("a Content-Length over the limit is 413", func(t *testing.T) {
+		body := `{"name":"` + strings.Repeat("a", 5000) + `","rating":5}`
+		res := apptest.SendRaw(t, addr, fmt.Sprintf("POST /api/v1/test/echo HTTP/1.1\r\nHost: reelview.test\r\n"+
+			"Content-Type: application/json\r\nX-Request-ID: length-1\r\nContent-Length: %d\r\n\r\n%s", len(body), body))
+		assertPlatformAnswer(t, res, logs, 413, "PAYLOAD_TOO_LARGE", "POST", "/api/v1/test/echo")
+	})
 	t.Run("a broken chunk is 400", func(t *testing.T) {
 		raw := strings.Replace(chunked("chunked-2", `{"name":"ab","rating":5}`, ""), "\r\n0\r\n", "\r\nzz\r\n", 1)
 		res := apptest.SendRaw(t, addr, raw)

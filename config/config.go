@@ -31,6 +31,14 @@ const (
 // MinBcryptCost is the lowest BCRYPT_COST accepted outside APP_ENV=test.
 const MinBcryptCost = 10
 
+// Bounds of HTTP_MAX_HEADER_BYTES: below 4 KiB ordinary browser requests
+// (cookies, a bearer token) stop fitting; above 1 MiB each connection being
+// read would hold a buffer as large as a whole request body.
+const (
+	MinHeaderBytes = 4096
+	MaxHeaderBytes = 1 << 20
+)
+
 // Config is the whole configuration of one Reelview process.
 type Config struct {
 	Env       string `env:"APP_ENV" envDefault:"development"`
@@ -75,6 +83,10 @@ type HTTP struct {
 	DrainDelay     time.Duration `env:"SHUTDOWN_DRAIN_DELAY" envDefault:"0s"`
 	CORSOrigins    []string      `env:"CORS_ALLOW_ORIGINS" envSeparator:","`
 	TrustedProxies []string      `env:"TRUSTED_PROXIES" envSeparator:","`
+	// MaxHeaderBytes bounds a request's request line and header fields
+	// together: the read buffer each connection holds while a request is
+	// read. Longer is 414 (request line) or 431 (header fields).
+	MaxHeaderBytes int `env:"HTTP_MAX_HEADER_BYTES" envDefault:"16384"`
 }
 
 // Database selects PostgreSQL (URL set) or the embedded SQLite file (URL empty).
@@ -360,6 +372,9 @@ func (c Config) Validate() error {
 	}
 	if c.HTTP.BodyLimit < 1024 {
 		bad("HTTP_BODY_LIMIT", "must be at least 1024 bytes, got %d", c.HTTP.BodyLimit)
+	}
+	if c.HTTP.MaxHeaderBytes < MinHeaderBytes || c.HTTP.MaxHeaderBytes > MaxHeaderBytes {
+		bad("HTTP_MAX_HEADER_BYTES", "must be between %d and %d bytes, got %d", MinHeaderBytes, MaxHeaderBytes, c.HTTP.MaxHeaderBytes)
 	}
 	for name, d := range map[string]time.Duration{
 		"HTTP_READ_TIMEOUT": c.HTTP.ReadTimeout, "HTTP_WRITE_TIMEOUT": c.HTTP.WriteTimeout,

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -248,5 +249,24 @@ func TestEmbeddedModeBuilt(t *testing.T) {
 	if noRedis == nil || !strings.Contains(noRedis.Error(), "REDIS_URL: is required") ||
 		strings.Contains(noRedis.Error(), "DATABASE_URL") {
 		t.Errorf("noembedded build without REDIS_URL: err = %v", noRedis)
+	}
+}
+
+// TestMaxHeaderBytes: HTTP_MAX_HEADER_BYTES defaults to 16 KiB and takes
+// 4 KiB to 1 MiB.
+func TestMaxHeaderBytes(t *testing.T) {
+	t.Parallel()
+	if got := config.Default().HTTP.MaxHeaderBytes; got != 16384 {
+		t.Errorf("default HTTP_MAX_HEADER_BYTES = %d, want 16384", got)
+	}
+	for value, ok := range map[string]bool{"4096": true, "1048576": true, "65536": true,
+		"4095": false, "1048577": false, "0": false, "-1": false} {
+		c, err := config.FromMap(map[string]string{"HTTP_MAX_HEADER_BYTES": value})
+		switch {
+		case ok && (err != nil || strconv.Itoa(c.HTTP.MaxHeaderBytes) != value):
+			t.Errorf("HTTP_MAX_HEADER_BYTES=%s: %v, %d", value, err, c.HTTP.MaxHeaderBytes)
+		case !ok && (err == nil || !strings.HasPrefix(err.Error(), "HTTP_MAX_HEADER_BYTES: must be between 4096 and 1048576 bytes")):
+			t.Errorf("HTTP_MAX_HEADER_BYTES=%s: err = %v", value, err)
+		}
 	}
 }

@@ -1,8 +1,10 @@
 package apptest
 
 import (
+	"bufio"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -130,4 +132,47 @@ func Eventually(t testing.TB, within time.Duration, cond func() bool, what strin
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// Listen serves the app on a fresh port of 127.0.0.1 until the test ends and
+// returns its address, for requests that must cross a real connection: the
+// limits fasthttp applies while it reads a request, bytes that net/http
+// would not send.
+func Listen(t testing.TB, app *fiber.App) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = app.Listener(ln) }()
+	t.Cleanup(func() { _ = ln.Close() })
+	return ln.Addr().String()
+}
+
+// SendRaw writes raw, the bytes of one HTTP/1.1 request, on a new
+// connection to addr and reads the answer.
+func SendRaw(t testing.TB, addr, raw string) *Response {
+	t.Helper()
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if err := conn.SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.WriteString(conn, raw); err != nil {
+		t.Fatal(err)
+	}
+	method, _, _ := strings.Cut(raw, " ")
+	res, err := http.ReadResponse(bufio.NewReader(conn), &http.Request{Method: method})
+	if err != nil {
+		t.Fatalf("read the answer: %v", err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatalf("read the answer's body: %v", err)
+	}
+	return &Response{Status: res.StatusCode, Header: res.Header, Body: b}
 }

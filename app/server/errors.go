@@ -24,7 +24,7 @@ type ErrorBody struct {
 	Timestamp time.Time           `json:"timestamp" example:"2026-11-25T12:00:00Z" doc:"When the error happened (RFC 3339, UTC)."`
 	Path      string              `json:"path" example:"/api/v1/contents/99999" doc:"The request path; a segment over 64 characters (a token sent in the URL by mistake) shows only its last 6."`
 	Status    int                 `json:"status" example:"404" doc:"The HTTP status, repeated."`
-	Code      string              `json:"code" example:"RESOURCE_NOT_FOUND" doc:"Stable machine-readable error code." enum:"BAD_REQUEST,VALIDATION_FAILED,UNAUTHORIZED,TOKEN_EXPIRED,TOKEN_INVALID,INVALID_CREDENTIALS,FORBIDDEN,ACCOUNT_BLOCKED,RESOURCE_NOT_FOUND,METHOD_NOT_ALLOWED,DUPLICATE_RESOURCE,PAYLOAD_TOO_LARGE,UNSUPPORTED_MEDIA_TYPE,TOO_MANY_REQUESTS,INTERNAL_SERVER_ERROR,UPSTREAM_ERROR,SERVICE_UNAVAILABLE,UPSTREAM_TIMEOUT"`
+	Code      string              `json:"code" example:"RESOURCE_NOT_FOUND" doc:"Stable machine-readable error code." enum:"BAD_REQUEST,VALIDATION_FAILED,UNAUTHORIZED,TOKEN_EXPIRED,TOKEN_INVALID,INVALID_CREDENTIALS,FORBIDDEN,ACCOUNT_BLOCKED,RESOURCE_NOT_FOUND,METHOD_NOT_ALLOWED,DUPLICATE_RESOURCE,PAYLOAD_TOO_LARGE,URI_TOO_LONG,UNSUPPORTED_MEDIA_TYPE,HEADERS_TOO_LARGE,TOO_MANY_REQUESTS,INTERNAL_SERVER_ERROR,UPSTREAM_ERROR,SERVICE_UNAVAILABLE,UPSTREAM_TIMEOUT"`
 	Message   string              `json:"message" example:"content 99999 not found" doc:"Human-readable explanation, safe to show."`
 	Details   []apperr.FieldError `json:"details" nullable:"true" doc:"Per-field problems of a VALIDATION_FAILED error, otherwise null."`
 
@@ -77,6 +77,10 @@ var codeOfStatus = map[int]struct{ code, message string }{
 	http.StatusServiceUnavailable:    {"SERVICE_UNAVAILABLE", "The service is temporarily unavailable."},
 	http.StatusGatewayTimeout:        {"UPSTREAM_TIMEOUT", "An upstream service did not answer in time."},
 	http.StatusRequestTimeout:        {"SERVICE_UNAVAILABLE", "The request took too long."},
+
+	// Refused while the request is read, before routing.
+	http.StatusRequestURITooLong:           {"URI_TOO_LONG", "The request line is too long."},
+	http.StatusRequestHeaderFieldsTooLarge: {"HEADERS_TOO_LARGE", "The request's header fields are too large."},
 }
 
 // errorBody builds the error body of one failure. It starts from a 500 and
@@ -169,10 +173,18 @@ func detailOf(d *huma.ErrorDetail) apperr.FieldError {
 
 var humaHooks sync.Once
 
-// installHumaHooks routes huma's errors through errorBody. Huma's hooks are
-// process globals, so they are installed once, before any operation.
+// installHumaHooks routes huma's errors through errorBody and makes body
+// validation match field names exactly. Huma's hooks are process globals,
+// so they are installed once, before any operation.
 func installHumaHooks() {
 	humaHooks.Do(func() {
+		// Huma validates a body against its schema (additionalProperties
+		// false) before decoding it, but by default it matches property
+		// names case-insensitively, as encoding/json does: {"Email": …}
+		// passed as "email", and beside a real "email" it overrode it once
+		// decoded. Exact names make a differently-cased key an unexpected
+		// property, a 400 VALIDATION_FAILED naming it, at every depth.
+		huma.ValidateStrictCasing = true
 		huma.NewError = func(s int, msg string, errs ...error) huma.StatusError {
 			return errorBody(context.Background(), "", s, msg, errs...)
 		}
@@ -187,14 +199,16 @@ func installHumaHooks() {
 }
 
 // errorHandler is Fiber's error handler: unknown routes, 405, 413 from the
-// body limit, panics and errors of plain Fiber handlers.
+// body limit, panics, errors of plain Fiber handlers, and requests refused
+// before routing (refuseBeforeRouting).
 func errorHandler(c *fiber.Ctx, err error) error {
 	status := http.StatusInternalServerError
 	var fe *fiber.Error
 	if errors.As(err, &fe) {
 		status = fe.Code
 	}
-	b := errorBody(c.UserContext(), c.Path(), status, "", err)
+	_, path := requestTarget(c)
+	b := errorBody(c.UserContext(), path, status, "", err)
 	return writeError(c, b)
 }
 
@@ -211,7 +225,7 @@ func writeError(c *fiber.Ctx, b *ErrorBody) error {
 func allowedMethods(c *fiber.Ctx) string {
 	var methods []string
 	for _, r := range c.App().GetRoutes(true) {
-		if r.Method != fiber.MethodHead && pathMatches(r.Path, c.Path()) && !slices.Contains(methods, r.Method) {
+		if pathMatches(r.Path, c.Path()) && !slices.Contains(methods, r.Method) {
 			methods = append(methods, r.Method)
 		}
 	}

@@ -96,16 +96,21 @@ func (ps proxies) clientIP(peer net.IP, xff string) string {
 	return peer.String()
 }
 
-// requestContext is the outermost middleware: it assigns the request ID and
+// requestContext is the outermost layer: it assigns the request ID and
 // client IP, puts a request-scoped logger and deadline in the user context,
 // turns errors into error bodies, records metrics and writes one access-log
 // line per request.
-func requestContext(cfg config.HTTP, log *zap.Logger, m *Metrics) fiber.Handler {
+func requestContext(cfg config.HTTP, log *zap.Logger, m *Metrics) layer {
 	trusted := parseProxies(cfg.TrustedProxies)
-	return func(c *fiber.Ctx) error {
+	return func(c *fiber.Ctx, next func() error) error {
 		start := time.Now()
+		// A copy: Fiber's c.Get shares the request's buffer, which the next
+		// request on the connection overwrites, and the ID lives on in the
+		// request-scoped logger.
 		id := c.Get(HeaderRequestID)
-		if !requestIDPattern.MatchString(id) {
+		if requestIDPattern.MatchString(id) {
+			id = strings.Clone(id)
+		} else {
 			id = uuid.NewString()
 		}
 		c.Set(HeaderRequestID, id)
@@ -119,7 +124,7 @@ func requestContext(cfg config.HTTP, log *zap.Logger, m *Metrics) fiber.Handler 
 		c.SetUserContext(ctx)
 
 		route := "unmatched"
-		if err := c.Next(); err != nil {
+		if err := next(); err != nil {
 			if !unmatched(err) {
 				route = c.Route().Path
 			}
@@ -131,14 +136,15 @@ func requestContext(cfg config.HTTP, log *zap.Logger, m *Metrics) fiber.Handler 
 		}
 		status := c.Response().StatusCode()
 		elapsed := time.Since(start)
-		m.observe(metricMethod(c.Method()), route, status, elapsed)
+		method, path := requestTarget(c)
+		m.observe(metricMethod(method), route, status, elapsed)
 		level := zap.InfoLevel
 		if status >= 500 {
 			level = zap.ErrorLevel
 		}
 		reqLog.Log(level, "request",
-			zap.String("method", c.Method()),
-			zap.String("path", redactPath(c.Path())),
+			zap.String("method", method),
+			zap.String("path", redactPath(path)),
 			zap.String("route", route),
 			zap.Int("status", status),
 			zap.Duration("duration", elapsed),
@@ -165,10 +171,11 @@ func metricMethod(m string) string {
 }
 
 // unmatched reports whether err is Fiber's answer for a path or method that
-// no route serves; such requests are counted under one metrics label.
+// no route serves, or a refusal before routing; such requests are counted
+// under one metrics label.
 func unmatched(err error) bool {
 	var fe *fiber.Error
-	return errors.As(err, &fe) && (fe.Code == fiber.StatusMethodNotAllowed ||
+	return errors.As(err, new(refusal)) || errors.As(err, &fe) && (fe.Code == fiber.StatusMethodNotAllowed ||
 		fe.Code == fiber.StatusNotFound && strings.HasPrefix(fe.Message, "Cannot "))
 }
 
@@ -184,9 +191,9 @@ func recoverPanics() fiber.Handler {
 }
 
 // securityHeaders sets headers that harden every response of a JSON API.
-func securityHeaders(docsCSP string) fiber.Handler {
+func securityHeaders(docsCSP string) layer {
 	const apiCSP = "default-src 'none'; frame-ancestors 'none'"
-	return func(c *fiber.Ctx) error {
+	return func(c *fiber.Ctx, next func() error) error {
 		h := &c.Response().Header
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
@@ -203,7 +210,7 @@ func securityHeaders(docsCSP string) fiber.Handler {
 			h.Set("Content-Security-Policy", apiCSP)
 			h.Set("Cache-Control", "no-store")
 		}
-		return c.Next()
+		return next()
 	}
 }
 
@@ -240,11 +247,11 @@ func corsAllowList(cfg config.HTTP) fiber.Handler {
 // closeWhileDraining asks clients to close keep-alive connections while the
 // server drains before stopping, so that their next request goes through
 // the load balancer to a ready instance.
-func closeWhileDraining(draining *atomic.Bool) fiber.Handler {
-	return func(c *fiber.Ctx) error {
+func closeWhileDraining(draining *atomic.Bool) layer {
+	return func(c *fiber.Ctx, next func() error) error {
 		if draining.Load() {
 			c.Context().SetConnectionClose()
 		}
-		return c.Next()
+		return next()
 	}
 }

@@ -98,6 +98,7 @@ func New(p newParams) *Server {
 		AppName:               "reelview",
 		ErrorHandler:          errorHandler,
 		BodyLimit:             p.Cfg.HTTP.BodyLimit,
+		ReadBufferSize:        p.Cfg.HTTP.MaxHeaderBytes, // the request line and header fields
 		ReadTimeout:           p.Cfg.HTTP.ReadTimeout,
 		WriteTimeout:          p.Cfg.HTTP.WriteTimeout,
 		IdleTimeout:           p.Cfg.HTTP.IdleTimeout,
@@ -105,10 +106,18 @@ func New(p newParams) *Server {
 		StrictRouting:         false,
 		CaseSensitive:         true,
 	})
-	app.Use(requestContext(p.Cfg.HTTP, p.Log, p.Metrics))
-	app.Use(closeWhileDraining(draining))
+	// The layers every answer goes through, also those to requests refused
+	// before routing (refuseBeforeRouting).
+	platform := []layer{
+		requestContext(p.Cfg.HTTP, p.Log, p.Metrics),
+		closeWhileDraining(draining),
+		securityHeaders(swaggerui.ContentSecurityPolicy),
+	}
+	for _, l := range platform {
+		app.Use(l.handler())
+	}
+	refuseBeforeRouting(app, platform)
 	app.Use(recoverPanics())
-	app.Use(securityHeaders(swaggerui.ContentSecurityPolicy))
 	app.Use(bodylessNotModified())
 	app.Use(corsAllowList(p.Cfg.HTTP))
 	app.Use(APIPrefix, p.Limiter.global())
@@ -151,12 +160,18 @@ bookmarks and receive push notifications.
 Send the access token as ` + "`Authorization: Bearer <token>`" + `. Lists take ` + "`page`" + ` (≥ 1)
 and ` + "`size`" + ` (1–100) and answer ` + "`{items, page, size, total_items, total_pages}`" + `;
 review, comment and feed lists also take an opaque ` + "`cursor`" + ` and answer
-` + "`{items, next_cursor}`" + `.
+` + "`{items, next_cursor}`" + `. Every GET operation also answers HEAD: the same status and
+headers, no body.
 
 **Errors.** Every error has the same body: ` + "`{timestamp, path, status, code, message, details}`" + `.
 ` + "`code`" + ` is stable and machine-readable; ` + "`details`" + ` lists ` + "`{field, reason}`" + ` for
 VALIDATION_FAILED. Requests are rate-limited per client IP: answers under /api/v1 carry
 RateLimit-Limit / RateLimit-Remaining / RateLimit-Reset headers, and a 429 Retry-After.
+
+**HTTP.** The request line and header fields together may take 16 KiB by default
+(HTTP_MAX_HEADER_BYTES): a longer request line is 414 URI_TOO_LONG, larger header fields
+431 HEADERS_TOO_LARGE. A method the server does not know is 405 METHOD_NOT_ALLOWED
+(methods are case-sensitive).
 
 **Input rules.** Text is stored in Unicode NFC and trimmed; lengths are counted in
 characters (code points), after normalisation. Control characters are refused in
@@ -165,8 +180,12 @@ bodies, bios and overviews may contain line feeds and tabs (CR LF becomes LF). P
 are taken byte for byte. Emails and nicknames are unique regardless of case. Integers a
 client sends (ids, TMDB ids…) are at most 2^53 − 1 in size unless their field says less.
 A JSON body with a duplicate key, nesting deeper than 32 levels, a number beyond int64 /
-float64 or text after the value is a 400 BAD_REQUEST; a value of the wrong type, out of
-its range or a broken text rule is a 400 VALIDATION_FAILED naming the field.`
+float64, text that is not UTF-8 (also an escaped lone surrogate such as \ud800) or text
+after the value is a 400 BAD_REQUEST; a query or path parameter that is not UTF-8, a numeric
+parameter that is not a plain decimal (` + "`42`, `-3`, `7.5`; not `NaN`, `Inf`, `0x10`, `1e3`, `1_000` or `+5`" + `),
+a value of the wrong type, out of its range or a broken text rule is a 400 VALIDATION_FAILED
+naming the field. Field names match exactly: a key that is not a field of the body, also one
+that differs from a field only in case, is a 400 VALIDATION_FAILED naming it.`
 
 type registerParams struct {
 	fx.In
@@ -178,6 +197,7 @@ func register(p registerParams) {
 	for _, r := range p.Routes { // fx gives no order; huma sorts the document
 		r.Register(p.Server.API)
 	}
+	serveHead(p.Server.App)
 	oapi := p.Server.API.OpenAPI()
 	documentErrors(oapi)
 	documentParameters(oapi)
@@ -249,6 +269,10 @@ var errorDescriptions = map[int]string{
 	http.StatusBadGateway:            "UPSTREAM_ERROR: an outside service (TMDB, FCM) failed.",
 	http.StatusServiceUnavailable:    "SERVICE_UNAVAILABLE: the database or Redis is unreachable.",
 	http.StatusGatewayTimeout:        "UPSTREAM_TIMEOUT: an outside service did not answer in time.",
+
+	// Refused while the request is read, before routing: any operation.
+	http.StatusRequestURITooLong:           "URI_TOO_LONG: the request line is over HTTP_MAX_HEADER_BYTES.",
+	http.StatusRequestHeaderFieldsTooLarge: "HEADERS_TOO_LARGE: the request line and header fields are over HTTP_MAX_HEADER_BYTES.",
 }
 
 // documentErrors gives every operation the error responses it can return,

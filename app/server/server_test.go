@@ -47,8 +47,22 @@ type echoOutput struct {
 	}
 }
 
+// nestedInput has objects at several depths, in an array too.
+type nestedInput struct {
+	Body struct {
+		Owner struct {
+			NickName string `json:"nick_name,omitempty"`
+		} `json:"owner,omitempty"`
+		Items []struct {
+			Note string `json:"note,omitempty"`
+		} `json:"items,omitempty"`
+	}
+}
+
 func (r testRoutes) Register(api huma.API) {
 	g := server.Group(api, "Test")
+	huma.Register(g, huma.Operation{OperationID: "test-nested", Method: http.MethodPost, Path: "/test/nested"},
+		func(context.Context, *nestedInput) (*struct{}, error) { return nil, nil })
 	huma.Register(g, huma.Operation{OperationID: "test-echo", Method: http.MethodPost, Path: "/test/echo"},
 		func(_ context.Context, in *echoInput) (*echoOutput, error) {
 			out := &echoOutput{}
@@ -151,6 +165,28 @@ func TestErrorContract(t *testing.T) {
 			t.Errorf("Allow = %q, want GET in it", got)
 		}
 	})
+}
+
+// TestJSONNamesExactAtEveryDepth: a key that matches a field only when case
+// is ignored is an unexpected property, in nested objects and in objects
+// inside arrays too.
+func TestJSONNamesExactAtEveryDepth(t *testing.T) {
+	t.Parallel()
+	a := apptest.New(t, testModule)
+	for body, field := range map[string]string{
+		`{"Owner":{"nick_name":"a"},"items":[]}`:                          "Owner",
+		`{"owner":{"Nick_name":"a"},"items":[]}`:                          "owner.Nick_name",
+		`{"owner":{"nick_name":"a","nick_Name":"b"},"items":[]}`:          "owner.nick_Name",
+		`{"owner":{"nick_name":"a"},"items":[{"note":"x"},{"NOTE":"y"}]}`: "items[1].NOTE",
+		`{"owner":{"nick_name":"a"},"items":[{"note":"x","other":1}]}`:    "items[0].other",
+	} {
+		res := apptest.Do(t, a.App, "POST", "/api/v1/test/nested", "", body)
+		b := apptest.AssertError(t, res, 400, "VALIDATION_FAILED")
+		if len(b.Details) != 1 || b.Details[0].Field != field || b.Details[0].Reason != "unexpected property" {
+			t.Errorf("%s: details = %+v, want %s as an unexpected property", body, b.Details, field)
+		}
+	}
+	apptest.AssertStatus(t, apptest.Do(t, a.App, "POST", "/api/v1/test/nested", "", `{"owner":{"nick_name":"a"},"items":[{"note":"x"}]}`), 204)
 }
 
 // TestBodyLimit needs a real connection: Fiber rejects an oversized body

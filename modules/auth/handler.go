@@ -34,7 +34,7 @@ func (h *Handler) Register(api huma.API) {
 		Method:        http.MethodPost,
 		Path:          "/auth/signup",
 		Summary:       "Create an account",
-		Description:   "Creates an account with an email (stored lower-case, unique regardless of case), a password of 8–72 bytes that is not among the 10,000 most common passwords, and a nickname of 2–30 characters (unique regardless of case). Sign in afterwards with POST /auth/login. Rate-limited per client IP.",
+		Description:   "Creates an account with an email (stored lower-case, unique regardless of case), a password, and a nickname of 2–30 characters (unique regardless of case). Sign in afterwards with POST /auth/login. Rate-limited per client IP.\n\nPassword rules: " + PasswordRules + ". A refused password is a 400 VALIDATION_FAILED naming `password` and the rule.",
 		DefaultStatus: http.StatusCreated,
 		Middlewares:   throttled,
 		Errors:        []int{http.StatusConflict},
@@ -118,7 +118,7 @@ func (h *Handler) Register(api huma.API) {
 type signupInput struct {
 	Body struct {
 		Email    string `json:"email" maxLength:"254" example:"ada@example.com" doc:"Stored lower-case."`
-		Password string `json:"password" format:"password" maxLength:"72" example:"correct horse battery staple" doc:"8–72 bytes; not one of the 10,000 most common passwords."`
+		Password string `json:"password" format:"password" maxLength:"72" example:"correct horse battery staple" doc:"8–72 bytes, neither repetitive, sequential, common nor built on the email address, the nickname or the service's name: see the rules in the operation description."`
 		Nickname string `json:"nickname" maxLength:"60" example:"ada" doc:"2–30 characters, trimmed, single line, unique regardless of case."`
 	}
 }

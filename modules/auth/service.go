@@ -55,7 +55,7 @@ func (s *Service) Signup(ctx context.Context, in Signup) (User, error) {
 	if err != nil {
 		return User{}, err
 	}
-	if err := ValidatePassword("password", in.Password); err != nil {
+	if err := ValidatePassword("password", in.Password, email, nick); err != nil {
 		return User{}, err
 	}
 	// Friendly answers for the common case; the unique indexes decide races.
@@ -226,6 +226,11 @@ func (s *Service) EnsureAdmin(ctx context.Context, c config.Auth) error {
 	email, err := NormalizeEmail("ADMIN_EMAIL", c.AdminEmail)
 	if err != nil {
 		return fmt.Errorf("ADMIN_EMAIL: not a valid email address")
+	}
+	// The same rules as every new password, checked at every start so that a
+	// weak value is found before it is ever used.
+	if err := ValidatePassword("ADMIN_PASSWORD", c.AdminPassword, email, "admin"); err != nil {
+		return fmt.Errorf("ADMIN_PASSWORD: %s", Reason(err))
 	}
 	u, err := s.db.User.Query().Where(user.Email(email)).Only(ctx)
 	switch {

@@ -4,11 +4,16 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 
+	"go.uber.org/fx"
+
 	"github.com/reelview/reelview/app/apptest"
+	"github.com/reelview/reelview/config"
 	"github.com/reelview/reelview/ent/user"
+	"github.com/reelview/reelview/modules/auth"
 )
 
 type pair struct {
@@ -236,4 +241,21 @@ func TestAdminAccountIsEnsuredAtStart(t *testing.T) {
 	}
 	access, _ := apptest.Login(t, a.App, "root@example.com", "an admin passphrase")
 	apptest.AssertStatus(t, apptest.Do(t, a.App, "GET", "/api/v1/admin/users", access, ""), 200)
+}
+
+// ADMIN_PASSWORD follows the rules of every new password: a weak one stops
+// the start (EnsureAdmin is the start hook) and creates nothing.
+func TestWeakAdminPasswordIsRefused(t *testing.T) {
+	t.Parallel()
+	var svc *auth.Service
+	a := apptest.New(t, append(modules, fx.Populate(&svc))...)
+	for _, p := range []string{"aaaaaaaa", "12345678", "password1", "reelview2026", "rootroot!", "admin-admin"} {
+		err := svc.EnsureAdmin(context.Background(), config.Auth{AdminEmail: "root@example.com", AdminPassword: p})
+		if err == nil || !strings.HasPrefix(err.Error(), "ADMIN_PASSWORD: ") {
+			t.Errorf("ADMIN_PASSWORD=%q: err = %v, want an ADMIN_PASSWORD error", p, err)
+		}
+	}
+	if n := userCount(t, a); n != 0 {
+		t.Errorf("%d accounts created", n)
+	}
 }

@@ -43,7 +43,7 @@ func (h *Handler) Register(api huma.API) {
 		Method:        http.MethodPut,
 		Path:          "/users/me/password",
 		Summary:       "Change my password",
-		Description:   "Replaces the password after checking the current one. Every other session of the account ends; this one stays signed in.",
+		Description:   "Replaces the password after checking the current one (a wrong one is a 400 VALIDATION_FAILED on `current_password`). Every other session of the account ends; this one stays signed in.\n\nNew password rules, as at sign-up, with this account's email address and nickname: " + auth.PasswordRules + ". A refused new password is a 400 VALIDATION_FAILED naming `new_password` and the rule; nothing changes.",
 		DefaultStatus: http.StatusNoContent,
 	}), h.changePassword)
 	server.Register(g, h.guard.User(api, huma.Operation{
@@ -135,7 +135,7 @@ func (h *Handler) updateMe(ctx context.Context, in *updateMeInput) (*userOutput,
 type passwordInput struct {
 	Body struct {
 		CurrentPassword string `json:"current_password" format:"password" maxLength:"1024" example:"correct horse battery staple"`
-		NewPassword     string `json:"new_password" format:"password" maxLength:"72" example:"another long passphrase" doc:"8–72 bytes; not one of the 10,000 most common passwords."`
+		NewPassword     string `json:"new_password" format:"password" maxLength:"72" example:"another long passphrase" doc:"8–72 bytes, neither repetitive, sequential, common nor built on the email address, the nickname or the service's name: see the rules in the operation description."`
 	}
 }
 

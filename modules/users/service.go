@@ -183,7 +183,7 @@ func (s *Service) ChangePassword(ctx context.Context, p auth.Principal, current,
 	if !s.hasher.Check(u.PasswordHash, current) {
 		return ErrWrongPassword
 	}
-	if err := auth.ValidatePassword("new_password", next); err != nil {
+	if err := auth.ValidatePassword("new_password", next, u.Email, u.Nickname); err != nil {
 		return err
 	}
 	hash, err := s.hasher.Hash(ctx, next)

@@ -126,8 +126,13 @@ type RateLimit struct {
 	Default Rate `env:"RATE_LIMIT_DEFAULT" envDefault:"300/1m"`
 	// Auth applies to sign-up, login and other credential routes, per client IP.
 	Auth Rate `env:"RATE_LIMIT_AUTH" envDefault:"20/1m"`
-	// LoginAccount applies to login attempts per account (email), from any IP.
-	LoginAccount Rate `env:"RATE_LIMIT_LOGIN_ACCOUNT" envDefault:"10/15m"`
+	// LoginAccountIP applies to failed logins per account (email) and
+	// client IP: the tight limit, which an attacker elsewhere cannot spend
+	// for the owner.
+	LoginAccountIP Rate `env:"RATE_LIMIT_LOGIN_ACCOUNT_IP" envDefault:"10/15m"`
+	// LoginAccount applies to failed logins per account (email) from any
+	// IP: the looser ceiling against guessing spread over many addresses.
+	LoginAccount Rate `env:"RATE_LIMIT_LOGIN_ACCOUNT" envDefault:"100/1h"`
 	// Report applies to review reports, per client IP.
 	Report Rate `env:"RATE_LIMIT_REPORT" envDefault:"20/1h"`
 	// Import applies to data imports (uploads, dry runs included), per client IP.
@@ -464,6 +469,10 @@ func (c Config) Validate() error {
 	}
 	if c.Firebase.MaxDevices < 1 || c.Firebase.MaxDevices > 100 {
 		bad("FCM_MAX_DEVICES", "must be between 1 and 100, got %d", c.Firebase.MaxDevices)
+	}
+	if c.RateLimit.LoginAccount.Requests < c.RateLimit.LoginAccountIP.Requests {
+		bad("RATE_LIMIT_LOGIN_ACCOUNT", "the account-wide ceiling must allow at least as many failed logins as RATE_LIMIT_LOGIN_ACCOUNT_IP (%d), got %d",
+			c.RateLimit.LoginAccountIP.Requests, c.RateLimit.LoginAccount.Requests)
 	}
 	if c.RateLimit.LocalBatch < 1 || c.RateLimit.LocalBatch > 1000 {
 		bad("RATE_LIMIT_LOCAL_BATCH", "must be between 1 and 1000, got %d", c.RateLimit.LocalBatch)

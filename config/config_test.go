@@ -219,3 +219,28 @@ func TestEmbeddedModeBuilt(t *testing.T) {
 		t.Errorf("noembedded build without REDIS_URL: err = %v", noRedis)
 	}
 }
+
+// Failed logins are limited tightly per account and client IP and more
+// loosely per account; the ceiling cannot be tighter than the per-IP limit.
+func TestLoginLimits(t *testing.T) {
+	t.Parallel()
+	c := config.Default()
+	if c.RateLimit.LoginAccountIP != (config.Rate{Requests: 10, Period: 15 * time.Minute}) ||
+		c.RateLimit.LoginAccount != (config.Rate{Requests: 100, Period: time.Hour}) {
+		t.Errorf("RATE_LIMIT_LOGIN_ACCOUNT_IP = %v, RATE_LIMIT_LOGIN_ACCOUNT = %v", c.RateLimit.LoginAccountIP, c.RateLimit.LoginAccount)
+	}
+	c, err := config.FromMap(map[string]string{"RATE_LIMIT_LOGIN_ACCOUNT_IP": "5/10m", "RATE_LIMIT_LOGIN_ACCOUNT": "5/1h"})
+	if err != nil || c.RateLimit.LoginAccountIP != (config.Rate{Requests: 5, Period: 10 * time.Minute}) {
+		t.Errorf("equal limits: %v, %v", c.RateLimit.LoginAccountIP, err)
+	}
+	for _, tt := range []struct{ perIP, ceiling, want string }{
+		{"10/15m", "9/1h", "RATE_LIMIT_LOGIN_ACCOUNT: the account-wide ceiling must allow at least"},
+		{"0/15m", "100/1h", "RATE_LIMIT_LOGIN_ACCOUNT_IP: want requests/period"},
+		{"10/-1m", "100/1h", "RATE_LIMIT_LOGIN_ACCOUNT_IP: want requests/period"},
+	} {
+		_, err := config.FromMap(map[string]string{"RATE_LIMIT_LOGIN_ACCOUNT_IP": tt.perIP, "RATE_LIMIT_LOGIN_ACCOUNT": tt.ceiling})
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s and %s: err = %v, want %q", tt.perIP, tt.ceiling, err, tt.want)
+		}
+	}
+}

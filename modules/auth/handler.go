@@ -44,7 +44,7 @@ func (h *Handler) Register(api huma.API) {
 		Method:      http.MethodPost,
 		Path:        "/auth/login",
 		Summary:     "Sign in",
-		Description: "Exchanges an email and password for an access token (a JWT, sent as `Authorization: Bearer <token>`, valid 30 minutes by default) and a refresh token (valid 7 days, single use: see POST /auth/refresh). A wrong email and a wrong password get the same 401 INVALID_CREDENTIALS; a blocked account gets 403 ACCOUNT_BLOCKED. Attempts are rate-limited per client IP and per account.",
+		Description: "Exchanges an email and password for an access token (a JWT, sent as `Authorization: Bearer <token>`, valid 30 minutes by default) and a refresh token (valid 7 days, single use: see POST /auth/refresh). A wrong email and a wrong password get the same 401 INVALID_CREDENTIALS; a blocked account gets 403 ACCOUNT_BLOCKED. Requests are rate-limited per client IP. Failed attempts (only those: a successful login costs nothing) are limited per account and client IP (RATE_LIMIT_LOGIN_ACCOUNT_IP, 10 per 15 minutes by default) and, more loosely, per account from any IP (RATE_LIMIT_LOGIN_ACCOUNT, 100 per hour): past either, the login answers 429 TOO_MANY_REQUESTS before checking the password, with Retry-After and RateLimit-Limit / -Remaining / -Reset of the limit that refused.",
 		Middlewares: throttled,
 		Errors:      []int{http.StatusUnauthorized, http.StatusForbidden},
 	}, h.login)

@@ -93,15 +93,14 @@ func uniqueError(err error) error {
 
 // Login checks an email and password and starts a session. Unknown emails
 // cost the same bcrypt work as wrong passwords; both are
-// ErrInvalidCredentials. Blocked accounts get ErrAccountBlocked. Attempts
-// per account are rate-limited across replicas.
+// ErrInvalidCredentials. Blocked accounts get ErrAccountBlocked. Failed
+// attempts are rate-limited across replicas per account and client IP and,
+// more loosely, per account (takeLoginAttempt); a successful one costs
+// nothing.
 func (s *Service) Login(ctx context.Context, email, password string, m Meta) (Pair, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
-	d, err := s.limiter.Take(ctx, server.PolicyLoginAccount, email)
+	refund, err := s.takeLoginAttempt(ctx, email, m.IP)
 	if err != nil {
-		return Pair{}, err
-	}
-	if err := d.Err(); err != nil {
 		return Pair{}, err
 	}
 	u, err := s.db.User.Query().Where(user.Email(email)).Only(ctx)
@@ -113,8 +112,9 @@ func (s *Service) Login(ctx context.Context, email, password string, m Meta) (Pa
 		hash = u.PasswordHash
 	}
 	if !s.hasher.Check(hash, password) || u == nil {
-		return Pair{}, ErrInvalidCredentials
+		return Pair{}, ErrInvalidCredentials // the attempt stays spent
 	}
+	refund()
 	if u.Status == user.StatusBLOCKED {
 		return Pair{}, ErrAccountBlocked
 	}
@@ -126,6 +126,40 @@ func (s *Service) Login(ctx context.Context, email, password string, m Meta) (Pa
 		s.log.Warn("login: last_login_at not saved", zap.Error(err))
 	}
 	return pair, nil
+}
+
+// takeLoginAttempt spends one attempt of the budget of (email, client IP)
+// and one of the account-wide budget of email, before the password is
+// checked, so that concurrent guesses cannot overrun either. A refused
+// attempt spends neither and is answered before any password check, so a
+// 429 says nothing about the password; its error carries the state of the
+// policy that refused. The returned refund gives both back: the caller calls
+// it when the password was right.
+func (s *Service) takeLoginAttempt(ctx context.Context, email, ip string) (refund func(), err error) {
+	pairKey := email + "|" + ip
+	spent := []struct{ policy, key string }{
+		{server.PolicyLoginAccountIP, pairKey},
+		{server.PolicyLoginAccount, email},
+	}
+	giveBack := func(n int) {
+		ctx := context.WithoutCancel(ctx) // a refund outlives a client that left
+		for _, p := range spent[:n] {
+			if err := s.limiter.Refund(ctx, p.policy, p.key); err != nil {
+				s.log.Warn("login: attempt not refunded", zap.String("policy", p.policy), zap.Error(err))
+			}
+		}
+	}
+	for i, p := range spent {
+		d, err := s.limiter.Take(ctx, p.policy, p.key)
+		if err == nil {
+			err = d.Err()
+		}
+		if err != nil {
+			giveBack(i)
+			return nil, err
+		}
+	}
+	return func() { giveBack(len(spent)) }, nil
 }
 
 // start opens a session for u and issues its first token pair.

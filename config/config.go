@@ -99,6 +99,8 @@ type Log struct {
 
 // Auth configures tokens and passwords.
 type Auth struct {
+	// JWTSecret signs access tokens. Production requires it; elsewhere,
+	// unset, the server generates one at start and keeps it in DATA_DIR.
 	JWTSecret       string        `env:"JWT_SECRET"`
 	JWTIssuer       string        `env:"JWT_ISSUER" envDefault:"reelview"`
 	JWTAudience     string        `env:"JWT_AUDIENCE" envDefault:"reelview-api"`
@@ -331,11 +333,6 @@ func (c *Config) applyDefaults() {
 			c.Auth.BcryptCost = 4 // bcrypt.MinCost: tests hash many passwords
 		}
 	}
-	if c.Auth.JWTSecret == "" && c.Env != Production {
-		// A fixed development secret keeps tokens valid across restarts of
-		// `go run ./app`; production refuses to start without a real one.
-		c.Auth.JWTSecret = "reelview-development-secret-do-not-use-in-production"
-	}
 	c.Log.Level = strings.ToLower(c.Log.Level)
 }
 
@@ -422,7 +419,8 @@ func (c Config) Validate() error {
 	switch {
 	case c.Env == Production && len(c.Auth.JWTSecret) < 32:
 		bad("JWT_SECRET", "must be at least 32 bytes when APP_ENV=production (got %d)", len(c.Auth.JWTSecret))
-	case c.Env != Production && len(c.Auth.JWTSecret) < 16:
+	case c.Env != Production && c.Auth.JWTSecret != "" && len(c.Auth.JWTSecret) < 16:
+		// Unset, a random secret is generated at start and kept in DATA_DIR.
 		bad("JWT_SECRET", "must be at least 16 bytes (got %d)", len(c.Auth.JWTSecret))
 	}
 	if c.Auth.JWTIssuer == "" {

@@ -129,6 +129,18 @@ func TestProductionRequiresLongSecret(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "JWT_SECRET") {
 		t.Fatalf("production without JWT_SECRET: err = %v", err)
 	}
+	// Elsewhere an unset JWT_SECRET stays unset (the server generates one in
+	// DATA_DIR at start): there is no built-in secret.
+	for _, env := range []string{"development", "test"} {
+		c, err := config.FromMap(map[string]string{"APP_ENV": env})
+		if err != nil || c.Auth.JWTSecret != "" {
+			t.Errorf("%s without JWT_SECRET: secret %q, err %v; want none", env, c.Auth.JWTSecret, err)
+		}
+	}
+	_, err = config.FromMap(map[string]string{"JWT_SECRET": strings.Repeat("s", 15)})
+	if err == nil || !strings.Contains(err.Error(), "JWT_SECRET: must be at least 16 bytes") {
+		t.Fatalf("short development secret: err = %v", err)
+	}
 }
 
 func TestDotEnvFile(t *testing.T) {

@@ -58,6 +58,9 @@ func Config(t testing.TB) config.Config {
 	c.Redis.URL = RedisURL(t)
 	c.Redis.KeyPrefix = "t" + randHex(8) + ":"
 	c.Log.Level = "error" // the whole-app tests log through the real logger
+	// A random signing secret per test: no fixed one exists anywhere. A test
+	// may clear it to have the server generate one in DataDir.
+	c.Auth.JWTSecret = randHex(64)
 	// Tests send many requests from one address; the tests of rate limiting
 	// set their own policies.
 	c.RateLimit.Default.Requests = 1_000_000

@@ -164,7 +164,7 @@ func (s *Service) takeLoginAttempt(ctx context.Context, email, ip string) (refun
 
 // start opens a session for u and issues its first token pair.
 func (s *Service) start(ctx context.Context, u *ent.User, m Meta) (Pair, error) {
-	sid, refresh, err := s.sessions.Create(ctx, u.ID, m)
+	sid, refresh, err := s.sessions.Create(ctx, u.ID, string(u.Role), m)
 	if err != nil {
 		return Pair{}, err
 	}
@@ -180,7 +180,20 @@ func (s *Service) start(ctx context.Context, u *ent.User, m Meta) (Pair, error) 
 // was already rotated ends its whole session (reuse detection). Errors:
 // ErrTokenInvalid, ErrAccountBlocked.
 func (s *Service) Refresh(ctx context.Context, refresh string, m Meta) (Pair, error) {
-	uid, sid, next, err := s.sessions.Rotate(ctx, refresh, m)
+	uid, _, ok := parseRefreshToken(refresh)
+	if !ok {
+		return Pair{}, ErrTokenInvalid
+	}
+	// The account first: its role goes into the session with the rotation.
+	u, err := s.db.User.Get(ctx, uid)
+	if err != nil && !ent.IsNotFound(err) {
+		return Pair{}, fmt.Errorf("auth: refresh: %w", err)
+	}
+	role := ""
+	if u != nil {
+		role = string(u.Role)
+	}
+	uid, sid, next, err := s.sessions.Rotate(ctx, refresh, role, m)
 	switch {
 	case errors.Is(err, errReuse):
 		s.log.Warn("refresh token reused: session ended", zap.Int("user_id", uid), zap.String("session_id", sid))
@@ -190,19 +203,15 @@ func (s *Service) Refresh(ctx context.Context, refresh string, m Meta) (Pair, er
 	case err != nil:
 		return Pair{}, err
 	}
-	u, err := s.db.User.Get(ctx, uid)
-	if ent.IsNotFound(err) { // deleted meanwhile
+	if u == nil { // deleted meanwhile
 		_, _ = s.sessions.End(ctx, uid, sid)
 		return Pair{}, ErrTokenInvalid
-	}
-	if err != nil {
-		return Pair{}, fmt.Errorf("auth: refresh: %w", err)
 	}
 	if u.Status == user.StatusBLOCKED {
 		_ = s.sessions.EndAll(ctx, uid, "")
 		return Pair{}, ErrAccountBlocked
 	}
-	at, err := s.tokens.Issue(u.ID, string(u.Role), sid)
+	at, err := s.tokens.Issue(u.ID, role, sid)
 	if err != nil {
 		return Pair{}, fmt.Errorf("auth: issue token: %w", err)
 	}

@@ -90,13 +90,15 @@ func truncate(s string, n int) string {
 	return s
 }
 
-// Create starts a session for uid and returns its id and refresh token.
-func (s *Sessions) Create(ctx context.Context, uid int, m Meta) (sid, refresh string, err error) {
+// Create starts a session for uid with the account's role and returns its
+// id and refresh token. The role kept here, not the one an access token
+// claims, is what a request of the session is allowed (Active).
+func (s *Sessions) Create(ctx context.Context, uid int, role string, m Meta) (sid, refresh string, err error) {
 	sid = randomID(16)
 	refresh = newRefreshToken(uid, sid)
 	now := strconv.FormatInt(s.now().UnixMilli(), 10)
 	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.HSet(ctx, s.key(uid, sid), "hash", hashToken(refresh), "created_at", now, "last_used_at", now,
+		p.HSet(ctx, s.key(uid, sid), "hash", hashToken(refresh), "role", role, "created_at", now, "last_used_at", now,
 			"user_agent", truncate(m.UserAgent, 256), "ip", m.IP)
 		p.PExpire(ctx, s.key(uid, sid), s.ttl)
 		p.SAdd(ctx, s.indexKey(uid), sid)
@@ -116,7 +118,7 @@ var rotate = redis.NewScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return 'missing' end
 local cur = redis.call('HGET', KEYS[1], 'hash')
 if cur == ARGV[1] then
-  redis.call('HSET', KEYS[1], 'hash', ARGV[2], 'last_used_at', ARGV[3], 'user_agent', ARGV[5], 'ip', ARGV[6])
+  redis.call('HSET', KEYS[1], 'hash', ARGV[2], 'last_used_at', ARGV[3], 'user_agent', ARGV[5], 'ip', ARGV[6], 'role', ARGV[9])
   redis.call('SADD', KEYS[2], ARGV[1])
   redis.call('PEXPIRE', KEYS[1], ARGV[4])
   redis.call('PEXPIRE', KEYS[2], ARGV[4])
@@ -138,11 +140,12 @@ var (
 	errNoMatch = errors.New("refresh token unknown")
 )
 
-// Rotate exchanges a refresh token for a new one of the same session. The
-// old token dies. Presenting an already-rotated token ends the session
-// (reuse detection) and returns errReuse; of two concurrent rotations with
-// the same token exactly one succeeds.
-func (s *Sessions) Rotate(ctx context.Context, tok string, m Meta) (uid int, sid, refresh string, err error) {
+// Rotate exchanges a refresh token for a new one of the same session, which
+// from now on has role (the account's, read again). The old token dies.
+// Presenting an already-rotated token ends the session (reuse detection)
+// and returns errReuse; of two concurrent rotations with the same token
+// exactly one succeeds.
+func (s *Sessions) Rotate(ctx context.Context, tok, role string, m Meta) (uid int, sid, refresh string, err error) {
 	uid, sid, ok := parseRefreshToken(tok)
 	if !ok {
 		return 0, "", "", errNoMatch
@@ -152,7 +155,7 @@ func (s *Sessions) Rotate(ctx context.Context, tok string, m Meta) (uid int, sid
 	res, err := rotate.Run(ctx, s.rdb,
 		[]string{s.key(uid, sid), s.usedKey(uid, sid), s.indexKey(uid), s.revocations()},
 		hashToken(tok), hashToken(refresh), s.now().UnixMilli(), s.ttl.Milliseconds(),
-		truncate(m.UserAgent, 256), m.IP, sid, ended).Text()
+		truncate(m.UserAgent, 256), m.IP, sid, ended, role).Text()
 	if err != nil {
 		return 0, "", "", fmt.Errorf("auth: rotate session: %w", err)
 	}
@@ -168,34 +171,39 @@ func (s *Sessions) Rotate(ctx context.Context, tok string, m Meta) (uid int, sid
 }
 
 // Active reports whether the session exists and the access token jti is not
-// deny-listed: one round trip, unless this process found the token active
-// within SESSION_CACHE_TTL and has heard of no revocation since.
-func (s *Sessions) Active(ctx context.Context, uid int, sid, jti string) (bool, error) {
+// deny-listed, and returns the role the session was given by the server
+// ("" for a session started before roles were kept): one round trip,
+// unless this process found the token active within SESSION_CACHE_TTL and
+// has heard of no revocation since.
+func (s *Sessions) Active(ctx context.Context, uid int, sid, jti string) (role string, ok bool, err error) {
 	if s.cache == nil {
 		return s.activeInRedis(ctx, uid, sid, jti)
 	}
-	if s.cache.active(uid, sid, jti) {
-		return true, nil
+	if role, ok := s.cache.active(uid, sid, jti); ok {
+		return role, true, nil
 	}
 	gen := s.cache.generation.Load()
-	ok, err := s.activeInRedis(ctx, uid, sid, jti)
+	role, ok, err = s.activeInRedis(ctx, uid, sid, jti)
 	if ok {
-		s.cache.keep(gen, uid, sid, jti)
+		s.cache.keep(gen, uid, sid, jti, role)
 	}
-	return ok, err
+	return role, ok, err
 }
 
-func (s *Sessions) activeInRedis(ctx context.Context, uid int, sid, jti string) (bool, error) {
-	var session, denied *redis.IntCmd
+func (s *Sessions) activeInRedis(ctx context.Context, uid int, sid, jti string) (string, bool, error) {
+	var session *redis.SliceCmd
+	var denied *redis.IntCmd
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		session = p.Exists(ctx, s.key(uid, sid))
+		session = p.HMGet(ctx, s.key(uid, sid), "hash", "role")
 		denied = p.Exists(ctx, s.deniedKey(jti))
 		return nil
 	})
 	if err != nil {
-		return false, fmt.Errorf("auth: check session: %w", err)
+		return "", false, fmt.Errorf("auth: check session: %w", err)
 	}
-	return session.Val() == 1 && denied.Val() == 0, nil
+	v := session.Val()
+	role, _ := v[1].(string)
+	return role, v[0] != nil && denied.Val() == 0, nil
 }
 
 // Deny refuses the access token jti until it expires.

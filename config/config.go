@@ -109,6 +109,10 @@ type Auth struct {
 	BcryptCost      int           `env:"BCRYPT_COST"` // 12, or 4 with APP_ENV=test
 	AdminEmail      string        `env:"ADMIN_EMAIL"`
 	AdminPassword   string        `env:"ADMIN_PASSWORD"`
+	// RefreshReuseGrace is how long after a refresh token was exchanged a
+	// second exchange of it (two tabs refreshing at once) gets the same new
+	// pair instead of ending the session as a reuse (0 turns it off).
+	RefreshReuseGrace time.Duration `env:"REFRESH_REUSE_GRACE" envDefault:"5s"`
 	// SessionCacheTTL is how long a process trusts an access token it found
 	// active in Redis without asking again: the bound on how long a token
 	// ended on another replica still passes when the revocation message is
@@ -486,6 +490,9 @@ func (c Config) Validate() error {
 	}
 	if c.Auth.AccountCacheTTL < 0 || c.Auth.AccountCacheTTL > 10*time.Second {
 		bad("ACCOUNT_CACHE_TTL", "must be between 0s (off) and 10s, got %s", c.Auth.AccountCacheTTL)
+	}
+	if c.Auth.RefreshReuseGrace < 0 || c.Auth.RefreshReuseGrace > time.Minute {
+		bad("REFRESH_REUSE_GRACE", "must be between 0s (off) and 1m, got %s", c.Auth.RefreshReuseGrace)
 	}
 	if c.Auth.SessionCacheTTL < 0 || c.Auth.SessionCacheTTL > 10*time.Second {
 		bad("SESSION_CACHE_TTL", "must be between 0s (off) and 10s, got %s", c.Auth.SessionCacheTTL)

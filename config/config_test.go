@@ -256,3 +256,22 @@ func TestLoginLimits(t *testing.T) {
 		}
 	}
 }
+
+func TestRefreshReuseGrace(t *testing.T) {
+	t.Parallel()
+	if g := config.Default().Auth.RefreshReuseGrace; g != 5*time.Second {
+		t.Errorf("REFRESH_REUSE_GRACE = %s, want 5s", g)
+	}
+	for v, want := range map[string]time.Duration{"0s": 0, "1m": time.Minute, "250ms": 250 * time.Millisecond} {
+		c, err := config.FromMap(map[string]string{"REFRESH_REUSE_GRACE": v})
+		if err != nil || c.Auth.RefreshReuseGrace != want {
+			t.Errorf("REFRESH_REUSE_GRACE=%s: %s, %v", v, c.Auth.RefreshReuseGrace, err)
+		}
+	}
+	for _, v := range []string{"-1s", "61s", "1h"} {
+		_, err := config.FromMap(map[string]string{"REFRESH_REUSE_GRACE": v})
+		if err == nil || !strings.Contains(err.Error(), "REFRESH_REUSE_GRACE: must be between 0s (off) and 1m") {
+			t.Errorf("REFRESH_REUSE_GRACE=%s: err = %v", v, err)
+		}
+	}
+}

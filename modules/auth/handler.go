@@ -53,7 +53,7 @@ func (h *Handler) Register(api huma.API) {
 		Method:      http.MethodPost,
 		Path:        "/auth/refresh",
 		Summary:     "Refresh the token pair",
-		Description: "Exchanges a refresh token for a new access and refresh token of the same session. The presented refresh token dies. Presenting a refresh token that was already exchanged ends the whole session (it was probably stolen) and answers 401 TOKEN_INVALID; of two concurrent exchanges of one token only one succeeds.",
+		Description: "Exchanges a refresh token for a new access and refresh token of the same session, with the account's current role. The presented refresh token dies. Within REFRESH_REUSE_GRACE (5 seconds by default) of its exchange, presenting it again (two tabs refreshing at once) answers the same new pair, so every tab goes on with one session. Presenting it after that window, or presenting an older refresh token, ends the whole session (the token was probably stolen) and answers 401 TOKEN_INVALID; the newest tokens of the session die too.",
 		Middlewares: throttled,
 		Errors:      []int{http.StatusUnauthorized, http.StatusForbidden},
 	}, h.refresh)

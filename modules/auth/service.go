@@ -177,23 +177,32 @@ func (s *Service) start(ctx context.Context, u *ent.User, m Meta) (Pair, error) 
 
 // Refresh rotates a refresh token: the old one dies and a new pair of the
 // same session is returned, with the account's current role. A token that
-// was already rotated ends its whole session (reuse detection). Errors:
-// ErrTokenInvalid, ErrAccountBlocked.
+// was already rotated ends its whole session (reuse detection), unless it
+// comes back within REFRESH_REUSE_GRACE of its rotation (another tab of the
+// same client refreshing at the same time): that gets the same new pair.
+// Errors: ErrTokenInvalid, ErrAccountBlocked.
 func (s *Service) Refresh(ctx context.Context, refresh string, m Meta) (Pair, error) {
-	uid, _, ok := parseRefreshToken(refresh)
+	uid, sid, nextRefresh, ok := NextRefreshToken(refresh)
 	if !ok {
 		return Pair{}, ErrTokenInvalid
 	}
-	// The account first: its role goes into the session with the rotation.
+	// The account first: its role goes into the session with the rotation,
+	// and the successor pair is complete before it is sealed and kept.
 	u, err := s.db.User.Get(ctx, uid)
 	if err != nil && !ent.IsNotFound(err) {
 		return Pair{}, fmt.Errorf("auth: refresh: %w", err)
 	}
+	next := Successor{Refresh: nextRefresh}
 	role := ""
 	if u != nil {
 		role = string(u.Role)
+		at, err := s.tokens.Issue(u.ID, role, sid)
+		if err != nil {
+			return Pair{}, fmt.Errorf("auth: issue token: %w", err)
+		}
+		next.Access = at.Token
 	}
-	uid, sid, next, err := s.sessions.Rotate(ctx, refresh, role, m)
+	_, _, got, err := s.sessions.Rotate(ctx, refresh, role, next, m)
 	switch {
 	case errors.Is(err, errReuse):
 		s.log.Warn("refresh token reused: session ended", zap.Int("user_id", uid), zap.String("session_id", sid))
@@ -211,11 +220,7 @@ func (s *Service) Refresh(ctx context.Context, refresh string, m Meta) (Pair, er
 		_ = s.sessions.EndAll(ctx, uid, "")
 		return Pair{}, ErrAccountBlocked
 	}
-	at, err := s.tokens.Issue(u.ID, role, sid)
-	if err != nil {
-		return Pair{}, fmt.Errorf("auth: issue token: %w", err)
-	}
-	return Pair{AccessToken: at.Token, RefreshToken: next, ExpiresIn: at.ExpiresIn}, nil
+	return Pair{AccessToken: got.Access, RefreshToken: got.Refresh, ExpiresIn: s.tokens.cfg.AccessTokenTTL}, nil
 }
 
 // Logout ends the caller's session and deny-lists its access token.

@@ -34,7 +34,7 @@ func (h *Handler) Register(api huma.API) {
 		Method:        http.MethodPost,
 		Path:          "/auth/signup",
 		Summary:       "Create an account",
-		Description:   "Creates an account with an email (stored lower-case, unique regardless of case), a password, and a nickname of 2–30 characters (unique regardless of case). Sign in afterwards with POST /auth/login. Rate-limited per client IP.\n\nPassword rules: " + PasswordRules + ". A refused password is a 400 VALIDATION_FAILED naming `password` and the rule.",
+		Description:   "Creates an account with an email, a password, and a nickname of 2–30 characters. Emails and nicknames are compared in their folded form (Unicode NFKC and lower case, as the PRECIS Nickname profile of RFC 8266 compares; for nicknames runs of spaces count as one), so a name that only looks like a taken one (other case, full-width or mathematical letters, ligatures) is a 409 DUPLICATE_RESOURCE; the email is stored in that form. Invisible characters (zero-width spaces and joiners, direction marks, variation selectors, fillers) are refused in both with 400 VALIDATION_FAILED. Sign in afterwards with POST /auth/login. Rate-limited per client IP.\n\nPassword rules: " + PasswordRules + ". A refused password is a 400 VALIDATION_FAILED naming `password` and the rule.",
 		DefaultStatus: http.StatusCreated,
 		Middlewares:   throttled,
 		Errors:        []int{http.StatusConflict},
@@ -44,7 +44,7 @@ func (h *Handler) Register(api huma.API) {
 		Method:      http.MethodPost,
 		Path:        "/auth/login",
 		Summary:     "Sign in",
-		Description: "Exchanges an email and password for an access token (a JWT, sent as `Authorization: Bearer <token>`, valid 30 minutes by default) and a refresh token (valid 7 days, single use: see POST /auth/refresh). A wrong email and a wrong password get the same 401 INVALID_CREDENTIALS; a blocked account gets 403 ACCOUNT_BLOCKED. Requests are rate-limited per client IP. Failed attempts (only those: a successful login costs nothing) are limited per account and client IP (RATE_LIMIT_LOGIN_ACCOUNT_IP, 10 per 15 minutes by default) and, more loosely, per account from any IP (RATE_LIMIT_LOGIN_ACCOUNT, 100 per hour): past either, the login answers 429 TOO_MANY_REQUESTS before checking the password, with Retry-After and RateLimit-Limit / -Remaining / -Reset of the limit that refused.",
+		Description: "Exchanges an email and password for an access token (a JWT, sent as `Authorization: Bearer <token>`, valid 30 minutes by default) and a refresh token (valid 7 days, single use: see POST /auth/refresh). The email is looked up in its folded form (NFKC, lower case, invisible characters dropped), so a look-alike of an address signs in to that account and never to another. A wrong email and a wrong password get the same 401 INVALID_CREDENTIALS; a blocked account gets 403 ACCOUNT_BLOCKED. Requests are rate-limited per client IP. Failed attempts (only those: a successful login costs nothing) are limited per account and client IP (RATE_LIMIT_LOGIN_ACCOUNT_IP, 10 per 15 minutes by default) and, more loosely, per account from any IP (RATE_LIMIT_LOGIN_ACCOUNT, 100 per hour): past either, the login answers 429 TOO_MANY_REQUESTS before checking the password, with Retry-After and RateLimit-Limit / -Remaining / -Reset of the limit that refused.",
 		Middlewares: throttled,
 		Errors:      []int{http.StatusUnauthorized, http.StatusForbidden},
 	}, h.login)
@@ -117,9 +117,9 @@ func (h *Handler) Register(api huma.API) {
 
 type signupInput struct {
 	Body struct {
-		Email    string `json:"email" maxLength:"254" example:"ada@example.com" doc:"Stored lower-case."`
+		Email    string `json:"email" maxLength:"254" example:"ada@example.com" doc:"Stored folded (NFKC, lower case); no invisible characters."`
 		Password string `json:"password" format:"password" maxLength:"72" example:"correct horse battery staple" doc:"8–72 bytes, neither repetitive, sequential, common nor built on the email address, the nickname or the service's name: see the rules in the operation description."`
-		Nickname string `json:"nickname" maxLength:"60" example:"ada" doc:"2–30 characters, trimmed, single line, unique regardless of case."`
+		Nickname string `json:"nickname" maxLength:"60" example:"ada" doc:"2–30 characters (also once folded), trimmed, single line, no invisible characters, unique regardless of case and of look-alike forms."`
 	}
 }
 

@@ -98,7 +98,7 @@ func uniqueError(err error) error {
 // more loosely, per account (takeLoginAttempt); a successful one costs
 // nothing.
 func (s *Service) Login(ctx context.Context, email, password string, m Meta) (Pair, error) {
-	email = strings.ToLower(strings.TrimSpace(email))
+	email = FoldEmail(email) // a look-alike of an address is that address
 	refund, err := s.takeLoginAttempt(ctx, email, m.IP)
 	if err != nil {
 		return Pair{}, err

@@ -69,7 +69,7 @@ func (h *Handler) Register(api huma.API) {
 		Method:      http.MethodGet,
 		Path:        "/admin/users",
 		Summary:     "Search users",
-		Description: "Searches accounts by a case-insensitive substring of email or nickname (`q`), filters by role and status, sorts and paginates. Admins only.",
+		Description: "Searches accounts by a substring of email or nickname (`q`), compared folded (case and look-alike forms such as full-width letters do not matter), filters by role and status, sorts and paginates. Admins only.",
 	}), h.list)
 	server.Register(a, h.guard.Admin(api, huma.Operation{
 		OperationID: "admin-set-user-status",
@@ -115,7 +115,7 @@ func (h *Handler) me(ctx context.Context, _ *struct{}) (*userOutput, error) {
 
 type updateMeInput struct {
 	Body struct {
-		Nickname    *string `json:"nickname,omitempty" maxLength:"60" example:"ada" doc:"2–30 characters, trimmed, single line, unique regardless of case."`
+		Nickname    *string `json:"nickname,omitempty" maxLength:"60" example:"ada" doc:"2–30 characters (also once folded), trimmed, single line, no invisible characters, unique regardless of case and of look-alike forms (ＡＤＡ is ada)."`
 		Bio         *string `json:"bio,omitempty" text:"multiline" maxLength:"500" example:"Sci-fi and slow cinema."`
 		AvatarURL   *string `json:"avatar_url,omitempty" maxLength:"2048" example:"https://cdn.example.com/ada.png" doc:"An https URL, or empty to remove. The server never fetches it."`
 		PushEnabled *bool   `json:"push_enabled,omitempty" example:"true" doc:"Receive push notifications."`
@@ -175,7 +175,7 @@ func (h *Handler) profile(ctx context.Context, in *idInput) (*profileOutput, err
 }
 
 type listInput struct {
-	Q      string `query:"q" maxLength:"200" example:"ada" doc:"Case-insensitive substring of email or nickname."`
+	Q      string `query:"q" maxLength:"200" example:"ada" doc:"Substring of email or nickname, compared folded (NFKC, lower case)."`
 	Role   string `query:"role" enum:"USER,ADMIN"`
 	Status string `query:"status" enum:"ACTIVE,BLOCKED"`
 	Sort   string `query:"sort" enum:"created_at,email,nickname,last_login_at" default:"created_at"`

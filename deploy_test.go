@@ -9,6 +9,8 @@ package reelview_test
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"maps"
 	"os"
@@ -30,8 +32,15 @@ import (
 const (
 	composeFile    = "docker-compose.yml"
 	dockerfilePath = "Dockerfile"
-	testJWTSecret  = "test-jwt-secret-0123456789abcdef-0123456789abcdef" // >= 32 bytes
 )
+
+// testJWTSecret is a random secret of 64 bytes: no fixed secret is written
+// in the repository, tests included.
+var testJWTSecret = func() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}()
 
 // loadCompose loads the compose file the way `docker compose config` would,
 // with env as the only source of interpolation variables. compose-go reads the

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"go.uber.org/fx"
@@ -72,8 +73,24 @@ func serveOptions(c config.Config) fx.Option {
 	)
 }
 
-func demoOptions(c config.Config) seed.Options {
-	return seed.Options{BcryptCost: c.Auth.BcryptCost, AdminPassword: c.DemoAdminPassword, UserPassword: c.DemoUserPassword}
+// demoOptions are the options of the demo seed. Configured demo passwords
+// must follow the rules of every new password (auth.PasswordRules).
+func demoOptions(c config.Config) (seed.Options, error) {
+	for _, p := range []struct {
+		name, value string
+		words       []string
+	}{
+		{"DEMO_ADMIN_PASSWORD", c.DemoAdminPassword, []string{seed.DemoAdminEmail, "reelview-admin"}},
+		{"DEMO_USER_PASSWORD", c.DemoUserPassword, append([]string{"ada", "grace"}, seed.DemoUserEmails...)},
+	} {
+		if p.value == "" {
+			continue // generated
+		}
+		if err := auth.ValidatePassword(p.name, p.value, p.words...); err != nil {
+			return seed.Options{}, fmt.Errorf("%s: %s", p.name, auth.Reason(err))
+		}
+	}
+	return seed.Options{BcryptCost: c.Auth.BcryptCost, AdminPassword: c.DemoAdminPassword, UserPassword: c.DemoUserPassword}, nil
 }
 
 // seedDemo seeds the demo catalog on start when DEMO_SEED (or the embedded
@@ -83,7 +100,11 @@ func seedDemo(lc fx.Lifecycle, c config.Config, db *database.DB, log *zap.Logger
 		return
 	}
 	lc.Append(fx.StartHook(func(ctx context.Context) error {
-		res, err := seed.Demo(ctx, db.Ent, demoOptions(c))
+		opts, err := demoOptions(c)
+		if err != nil {
+			return err
+		}
+		res, err := seed.Demo(ctx, db.Ent, opts)
 		if err != nil {
 			return err
 		}

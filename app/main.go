@@ -277,7 +277,11 @@ func seedCmd(cfg config.Config, args []string) error {
 		if *synthetic {
 			return seed.Synthetic(ctx, db.SQL, db.Postgres(), v, os.Stderr)
 		}
-		res, err := seed.Demo(ctx, db.Ent, demoOptions(cfg))
+		opts, err := demoOptions(cfg)
+		if err != nil {
+			return err
+		}
+		res, err := seed.Demo(ctx, db.Ent, opts)
 		if err != nil {
 			return err
 		}

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"os"
@@ -239,6 +241,16 @@ func TestCLI(t *testing.T) {
 		t.Errorf("help: %d %q", code, out.String())
 	}
 	t.Chdir(t.TempDir())
+	// Commands that only build the application write no signing secret
+	// (without JWT_SECRET, serve generates one in DATA_DIR at start).
+	for _, args := range [][]string{{"version"}, {"openapi"}} {
+		if code := run(args, &out, &errOut); code != 0 {
+			t.Errorf("%v: exit %d: %s", args, code, errOut.String())
+		}
+	}
+	if _, err := os.Stat(filepath.Join("data", "jwt_secret")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a command that serves nothing wrote a signing secret (%v)", err)
+	}
 	errOut.Reset()
 	if code := run([]string{"frobnicate"}, &out, &errOut); code != 2 || !strings.Contains(errOut.String(), "unknown command") {
 		t.Errorf("unknown command: %d %q", code, errOut.String())

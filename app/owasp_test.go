@@ -404,7 +404,7 @@ func TestOWASPObjectLevelAuthorization(t *testing.T) {
 // login throttling per account.
 func TestOWASPAuthentication(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t, func(c *config.Config) { c.RateLimit.LoginAccount = config.Rate{Requests: 3, Period: time.Minute} })
+	w := newWorld(t, func(c *config.Config) { c.RateLimit.LoginAccountIP = config.Rate{Requests: 3, Period: time.Minute} })
 	me := func(token string) *apptest.Response { return w.do(t, "GET", "/api/v1/users/me", token, "") }
 	sign := func(method jwt.SigningMethod, key any, claims jwt.MapClaims) string {
 		s, err := jwt.NewWithClaims(method, claims).SignedString(key)
@@ -455,6 +455,10 @@ func TestOWASPAuthentication(t *testing.T) {
 			Refresh string `json:"refresh_token"`
 		}
 		res.JSON(t, &pair)
+		// Rotated once more, the first token is past its grace window.
+		res = w.do(t, "POST", "/api/v1/auth/refresh", "", `{"refresh_token":"`+pair.Refresh+`"}`)
+		apptest.AssertStatus(t, res, http.StatusOK)
+		res.JSON(t, &pair)
 		assertUnauthorized(t, w.do(t, "POST", "/api/v1/auth/refresh", "", `{"refresh_token":"`+acc.Refresh+`"}`))
 		assertUnauthorized(t, w.do(t, "POST", "/api/v1/auth/refresh", "", `{"refresh_token":"`+pair.Refresh+`"}`))
 		assertUnauthorized(t, me(pair.Access))
@@ -467,8 +471,8 @@ func TestOWASPAuthentication(t *testing.T) {
 	})
 	t.Run("login throttled per account", func(t *testing.T) {
 		owasp(t, "API2")
-		acc := apptest.SignUp(t, w.a.App) // one login spent
-		for range 2 {
+		acc := apptest.SignUp(t, w.a.App) // a successful login spends nothing
+		for range 3 {
 			apptest.AssertError(t, w.do(t, "POST", "/api/v1/auth/login", "", `{"email":"`+acc.Email+`","password":"wrong password 1"}`), http.StatusUnauthorized, "INVALID_CREDENTIALS")
 		}
 		// The right password no longer helps until the window passes.

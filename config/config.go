@@ -115,6 +115,8 @@ type Log struct {
 
 // Auth configures tokens and passwords.
 type Auth struct {
+	// JWTSecret signs access tokens. Production requires it; elsewhere,
+	// unset, the server generates one at start and keeps it in DATA_DIR.
 	JWTSecret       string        `env:"JWT_SECRET"`
 	JWTIssuer       string        `env:"JWT_ISSUER" envDefault:"reelview"`
 	JWTAudience     string        `env:"JWT_AUDIENCE" envDefault:"reelview-api"`
@@ -123,6 +125,10 @@ type Auth struct {
 	BcryptCost      int           `env:"BCRYPT_COST"` // 12, or 4 with APP_ENV=test
 	AdminEmail      string        `env:"ADMIN_EMAIL"`
 	AdminPassword   string        `env:"ADMIN_PASSWORD"`
+	// RefreshReuseGrace is how long after a refresh token was exchanged a
+	// second exchange of it (two tabs refreshing at once) gets the same new
+	// pair instead of ending the session as a reuse (0 turns it off).
+	RefreshReuseGrace time.Duration `env:"REFRESH_REUSE_GRACE" envDefault:"5s"`
 	// SessionCacheTTL is how long a process trusts an access token it found
 	// active in Redis without asking again: the bound on how long a token
 	// ended on another replica still passes when the revocation message is
@@ -142,8 +148,13 @@ type RateLimit struct {
 	Default Rate `env:"RATE_LIMIT_DEFAULT" envDefault:"300/1m"`
 	// Auth applies to sign-up, login and other credential routes, per client IP.
 	Auth Rate `env:"RATE_LIMIT_AUTH" envDefault:"20/1m"`
-	// LoginAccount applies to login attempts per account (email), from any IP.
-	LoginAccount Rate `env:"RATE_LIMIT_LOGIN_ACCOUNT" envDefault:"10/15m"`
+	// LoginAccountIP applies to failed logins per account (email) and
+	// client IP: the tight limit, which an attacker elsewhere cannot spend
+	// for the owner.
+	LoginAccountIP Rate `env:"RATE_LIMIT_LOGIN_ACCOUNT_IP" envDefault:"10/15m"`
+	// LoginAccount applies to failed logins per account (email) from any
+	// IP: the looser ceiling against guessing spread over many addresses.
+	LoginAccount Rate `env:"RATE_LIMIT_LOGIN_ACCOUNT" envDefault:"100/1h"`
 	// Report applies to review reports, per client IP.
 	Report Rate `env:"RATE_LIMIT_REPORT" envDefault:"20/1h"`
 	// Import applies to data imports (uploads, dry runs included), per client IP.
@@ -342,11 +353,6 @@ func (c *Config) applyDefaults() {
 			c.Auth.BcryptCost = 4 // bcrypt.MinCost: tests hash many passwords
 		}
 	}
-	if c.Auth.JWTSecret == "" && c.Env != Production {
-		// A fixed development secret keeps tokens valid across restarts of
-		// `go run ./app`; production refuses to start without a real one.
-		c.Auth.JWTSecret = "reelview-development-secret-do-not-use-in-production"
-	}
 	c.Log.Level = strings.ToLower(c.Log.Level)
 	if strings.EqualFold(strings.TrimSpace(c.HTTP.MetricsAddr), "off") {
 		c.HTTP.MetricsAddr = ""
@@ -442,7 +448,8 @@ func (c Config) Validate() error {
 	switch {
 	case c.Env == Production && len(c.Auth.JWTSecret) < 32:
 		bad("JWT_SECRET", "must be at least 32 bytes when APP_ENV=production (got %d)", len(c.Auth.JWTSecret))
-	case c.Env != Production && len(c.Auth.JWTSecret) < 16:
+	case c.Env != Production && c.Auth.JWTSecret != "" && len(c.Auth.JWTSecret) < 16:
+		// Unset, a random secret is generated at start and kept in DATA_DIR.
 		bad("JWT_SECRET", "must be at least 16 bytes (got %d)", len(c.Auth.JWTSecret))
 	}
 	if c.Auth.JWTIssuer == "" {
@@ -490,6 +497,10 @@ func (c Config) Validate() error {
 	if c.Firebase.MaxDevices < 1 || c.Firebase.MaxDevices > 100 {
 		bad("FCM_MAX_DEVICES", "must be between 1 and 100, got %d", c.Firebase.MaxDevices)
 	}
+	if c.RateLimit.LoginAccount.Requests < c.RateLimit.LoginAccountIP.Requests {
+		bad("RATE_LIMIT_LOGIN_ACCOUNT", "the account-wide ceiling must allow at least as many failed logins as RATE_LIMIT_LOGIN_ACCOUNT_IP (%d), got %d",
+			c.RateLimit.LoginAccountIP.Requests, c.RateLimit.LoginAccount.Requests)
+	}
 	if c.RateLimit.LocalBatch < 1 || c.RateLimit.LocalBatch > 1000 {
 		bad("RATE_LIMIT_LOCAL_BATCH", "must be between 1 and 1000, got %d", c.RateLimit.LocalBatch)
 	}
@@ -504,6 +515,9 @@ func (c Config) Validate() error {
 	}
 	if c.Auth.AccountCacheTTL < 0 || c.Auth.AccountCacheTTL > 10*time.Second {
 		bad("ACCOUNT_CACHE_TTL", "must be between 0s (off) and 10s, got %s", c.Auth.AccountCacheTTL)
+	}
+	if c.Auth.RefreshReuseGrace < 0 || c.Auth.RefreshReuseGrace > time.Minute {
+		bad("REFRESH_REUSE_GRACE", "must be between 0s (off) and 1m, got %s", c.Auth.RefreshReuseGrace)
 	}
 	if c.Auth.SessionCacheTTL < 0 || c.Auth.SessionCacheTTL > 10*time.Second {
 		bad("SESSION_CACHE_TTL", "must be between 0s (off) and 10s, got %s", c.Auth.SessionCacheTTL)

@@ -161,6 +161,18 @@ func TestProductionRequiresLongSecret(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "JWT_SECRET") {
 		t.Fatalf("production without JWT_SECRET: err = %v", err)
 	}
+	// Elsewhere an unset JWT_SECRET stays unset (the server generates one in
+	// DATA_DIR at start): there is no built-in secret.
+	for _, env := range []string{"development", "test"} {
+		c, err := config.FromMap(map[string]string{"APP_ENV": env})
+		if err != nil || c.Auth.JWTSecret != "" {
+			t.Errorf("%s without JWT_SECRET: secret %q, err %v; want none", env, c.Auth.JWTSecret, err)
+		}
+	}
+	_, err = config.FromMap(map[string]string{"JWT_SECRET": strings.Repeat("s", 15)})
+	if err == nil || !strings.Contains(err.Error(), "JWT_SECRET: must be at least 16 bytes") {
+		t.Fatalf("short development secret: err = %v", err)
+	}
 }
 
 func TestDotEnvFile(t *testing.T) {
@@ -267,6 +279,50 @@ func TestMaxHeaderBytes(t *testing.T) {
 			t.Errorf("HTTP_MAX_HEADER_BYTES=%s: %v, %d", value, err, c.HTTP.MaxHeaderBytes)
 		case !ok && (err == nil || !strings.HasPrefix(err.Error(), "HTTP_MAX_HEADER_BYTES: must be between 4096 and 1048576 bytes")):
 			t.Errorf("HTTP_MAX_HEADER_BYTES=%s: err = %v", value, err)
+		}
+	}
+}
+
+// Failed logins are limited tightly per account and client IP and more
+// loosely per account; the ceiling cannot be tighter than the per-IP limit.
+func TestLoginLimits(t *testing.T) {
+	t.Parallel()
+	c := config.Default()
+	if c.RateLimit.LoginAccountIP != (config.Rate{Requests: 10, Period: 15 * time.Minute}) ||
+		c.RateLimit.LoginAccount != (config.Rate{Requests: 100, Period: time.Hour}) {
+		t.Errorf("RATE_LIMIT_LOGIN_ACCOUNT_IP = %v, RATE_LIMIT_LOGIN_ACCOUNT = %v", c.RateLimit.LoginAccountIP, c.RateLimit.LoginAccount)
+	}
+	c, err := config.FromMap(map[string]string{"RATE_LIMIT_LOGIN_ACCOUNT_IP": "5/10m", "RATE_LIMIT_LOGIN_ACCOUNT": "5/1h"})
+	if err != nil || c.RateLimit.LoginAccountIP != (config.Rate{Requests: 5, Period: 10 * time.Minute}) {
+		t.Errorf("equal limits: %v, %v", c.RateLimit.LoginAccountIP, err)
+	}
+	for _, tt := range []struct{ perIP, ceiling, want string }{
+		{"10/15m", "9/1h", "RATE_LIMIT_LOGIN_ACCOUNT: the account-wide ceiling must allow at least"},
+		{"0/15m", "100/1h", "RATE_LIMIT_LOGIN_ACCOUNT_IP: want requests/period"},
+		{"10/-1m", "100/1h", "RATE_LIMIT_LOGIN_ACCOUNT_IP: want requests/period"},
+	} {
+		_, err := config.FromMap(map[string]string{"RATE_LIMIT_LOGIN_ACCOUNT_IP": tt.perIP, "RATE_LIMIT_LOGIN_ACCOUNT": tt.ceiling})
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s and %s: err = %v, want %q", tt.perIP, tt.ceiling, err, tt.want)
+		}
+	}
+}
+
+func TestRefreshReuseGrace(t *testing.T) {
+	t.Parallel()
+	if g := config.Default().Auth.RefreshReuseGrace; g != 5*time.Second {
+		t.Errorf("REFRESH_REUSE_GRACE = %s, want 5s", g)
+	}
+	for v, want := range map[string]time.Duration{"0s": 0, "1m": time.Minute, "250ms": 250 * time.Millisecond} {
+		c, err := config.FromMap(map[string]string{"REFRESH_REUSE_GRACE": v})
+		if err != nil || c.Auth.RefreshReuseGrace != want {
+			t.Errorf("REFRESH_REUSE_GRACE=%s: %s, %v", v, c.Auth.RefreshReuseGrace, err)
+		}
+	}
+	for _, v := range []string{"-1s", "61s", "1h"} {
+		_, err := config.FromMap(map[string]string{"REFRESH_REUSE_GRACE": v})
+		if err == nil || !strings.Contains(err.Error(), "REFRESH_REUSE_GRACE: must be between 0s (off) and 1m") {
+			t.Errorf("REFRESH_REUSE_GRACE=%s: err = %v", v, err)
 		}
 	}
 }

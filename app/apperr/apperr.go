@@ -5,6 +5,8 @@ package apperr
 import (
 	"errors"
 	"fmt"
+	"math"
+	"strconv"
 	"time"
 )
 
@@ -42,6 +44,31 @@ type Error struct {
 	Err     error        // cause: logged, never sent
 	// RetryAfter, when set, is sent as the Retry-After header (429, 503).
 	RetryAfter time.Duration
+	// Limit, on a TOO_MANY_REQUESTS error, is the state of the rate-limit
+	// policy that refused the request: its RateLimit-* headers.
+	Limit *Limit
+}
+
+// Limit is the state of one rate-limit policy for one client.
+type Limit struct {
+	Limit     int           // requests per period
+	Remaining int           // requests left now
+	Reset     time.Duration // until the whole budget is back
+}
+
+// Headers calls set for each RateLimit-* header of l.
+func (l Limit) Headers(set func(key, value string)) {
+	set("RateLimit-Limit", strconv.Itoa(l.Limit))
+	set("RateLimit-Remaining", strconv.Itoa(l.Remaining))
+	set("RateLimit-Reset", strconv.Itoa(ceilSeconds(l.Reset)))
+}
+
+// ceilSeconds is d in whole seconds, rounded up (headers count seconds).
+func ceilSeconds(d time.Duration) int {
+	if d <= 0 {
+		return 0
+	}
+	return int(math.Ceil(d.Seconds()))
 }
 
 // New returns an error of the given kind, code and message.
@@ -104,11 +131,22 @@ var (
 	ErrInternal        = New(Internal, "INTERNAL_SERVER_ERROR", "Internal server error.")
 )
 
-// RateLimited returns a TOO_MANY_REQUESTS error asking to retry after d.
-func RateLimited(d time.Duration) *Error {
+// RateLimited returns a TOO_MANY_REQUESTS error of the policy in state l,
+// asking to retry after d.
+func RateLimited(d time.Duration, l Limit) *Error {
 	c := *ErrTooManyRequests
 	c.RetryAfter = d
+	c.Limit = &l
 	return &c
+}
+
+// RetryAfterHeader is d as the value of a Retry-After header (whole
+// seconds, rounded up), "" when d is not positive.
+func RetryAfterHeader(d time.Duration) string {
+	if d <= 0 {
+		return ""
+	}
+	return strconv.Itoa(ceilSeconds(d))
 }
 
 // Validation returns a VALIDATION_FAILED error for one field.

@@ -61,6 +61,9 @@ func Config(t testing.TB) config.Config {
 	// Tests run side by side: none takes the fixed metrics port; those of
 	// the metrics listener choose a free one (127.0.0.1:0).
 	c.HTTP.MetricsAddr = ""
+	// A random signing secret per test: no fixed one exists anywhere. A test
+	// may clear it to have the server generate one in DataDir.
+	c.Auth.JWTSecret = randHex(64)
 	// Tests send many requests from one address; the tests of rate limiting
 	// set their own policies.
 	c.RateLimit.Default.Requests = 1_000_000

@@ -119,6 +119,9 @@ func Prepare(ctx context.Context, db *DB, autoMigrate bool, log *zap.Logger) err
 		if err := db.Ent.Schema.Create(ctx); err != nil {
 			return fmt.Errorf("database: create SQLite schema: %w", err)
 		}
+		if err := refoldNames(ctx, db.SQL); err != nil {
+			return err
+		}
 		return migrateRiverSQLite(ctx, db.SQL)
 	}
 	if autoMigrate {

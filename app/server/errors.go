@@ -3,10 +3,8 @@ package server
 import (
 	"context"
 	"errors"
-	"math"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -29,14 +27,19 @@ type ErrorBody struct {
 	Details   []apperr.FieldError `json:"details" nullable:"true" doc:"Per-field problems of a VALIDATION_FAILED error, otherwise null."`
 
 	retryAfter time.Duration // sent as the Retry-After header
+	limit      *apperr.Limit // the refusing policy's RateLimit-* headers
 }
 
-// retryAfterHeader is the Retry-After value of the body, "" when none.
-func (b *ErrorBody) retryAfterHeader() string {
-	if b.retryAfter <= 0 {
-		return ""
+// headers calls set for the headers the error carries: Retry-After and, on
+// a 429, the RateLimit-* headers of the policy that refused, replacing any
+// an earlier policy of the same request set.
+func (b *ErrorBody) headers(set func(key, value string)) {
+	if v := apperr.RetryAfterHeader(b.retryAfter); v != "" {
+		set(fiber.HeaderRetryAfter, v)
 	}
-	return strconv.Itoa(int(math.Ceil(b.retryAfter.Seconds())))
+	if b.limit != nil {
+		b.limit.Headers(set)
+	}
 }
 
 // Error implements error.
@@ -108,7 +111,7 @@ func errorBody(ctx context.Context, path string, status int, msg string, errs ..
 		switch {
 		case errors.As(err, &ae):
 			b.Status, b.Code, b.Message, b.Details = statusOfKind[ae.Kind], ae.Code, ae.Message, ae.Details
-			b.retryAfter = ae.RetryAfter
+			b.retryAfter, b.limit = ae.RetryAfter, ae.Limit
 			cause = ae.Err
 		case errors.As(err, &he):
 			b.Details = append(b.Details, detailOf(he))
@@ -190,9 +193,7 @@ func installHumaHooks() {
 		}
 		huma.NewErrorWithContext = func(hc huma.Context, s int, msg string, errs ...error) huma.StatusError {
 			b := errorBody(hc.Context(), hc.URL().Path, s, msg, errs...)
-			if v := b.retryAfterHeader(); v != "" {
-				hc.SetHeader("Retry-After", v)
-			}
+			b.headers(hc.SetHeader)
 			return b
 		}
 	})
@@ -213,9 +214,7 @@ func errorHandler(c *fiber.Ctx, err error) error {
 }
 
 func writeError(c *fiber.Ctx, b *ErrorBody) error {
-	if v := b.retryAfterHeader(); v != "" {
-		c.Set(fiber.HeaderRetryAfter, v)
-	}
+	b.headers(c.Set)
 	if b.Status == http.StatusMethodNotAllowed && len(c.Response().Header.Peek(fiber.HeaderAllow)) == 0 {
 		c.Set(fiber.HeaderAllow, allowedMethods(c))
 	}

@@ -3,14 +3,13 @@ package server
 import (
 	"context"
 	"fmt"
-	"math"
-	"strconv"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humafiber"
 	"github.com/go-redis/redis_rate/v10"
 	"github.com/gofiber/fiber/v2"
+	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
 
 	"github.com/reelview/reelview/app/apperr"
@@ -38,9 +37,14 @@ type RateLimiter struct {
 const (
 	PolicyDefault      = "default"       // every /api/v1 request, per client IP
 	PolicyAuth         = "auth"          // sign-up, login, refresh: per client IP
-	PolicyLoginAccount = "login_account" // login attempts per account (email)
+	PolicyLoginAccount = "login_account" // failed logins per account (email), from any IP
 	PolicyReport       = "report"        // review reports, per client IP
 	PolicyImport       = "import"        // data imports, per client IP
+
+	// PolicyLoginAccountIP limits failed logins per account and client IP,
+	// the tight limit under PolicyLoginAccount's ceiling. Only failures
+	// count: a successful login's attempt is refunded.
+	PolicyLoginAccountIP = "login_account_ip"
 )
 
 // NewRateLimiter builds the limiter with the configured policies.
@@ -50,11 +54,12 @@ func NewRateLimiter(rdb *cache.Redis, c config.RateLimit) *RateLimiter {
 		rdb:     rdb,
 		enabled: c.Enabled,
 		policies: map[string]config.Rate{
-			PolicyDefault:      c.Default,
-			PolicyAuth:         c.Auth,
-			PolicyLoginAccount: c.LoginAccount,
-			PolicyReport:       c.Report,
-			PolicyImport:       c.Import,
+			PolicyDefault:        c.Default,
+			PolicyAuth:           c.Auth,
+			PolicyLoginAccount:   c.LoginAccount,
+			PolicyLoginAccountIP: c.LoginAccountIP,
+			PolicyReport:         c.Report,
+			PolicyImport:         c.Import,
 		},
 		leases: newLeases(c.Default, c.LocalBatch),
 	}
@@ -70,12 +75,17 @@ type Decision struct {
 }
 
 // Err is nil when the request is allowed, else a TOO_MANY_REQUESTS error
-// carrying Retry-After.
+// carrying Retry-After and the RateLimit-* headers of this decision, which
+// the error writer sends in place of any set before.
 func (d Decision) Err() error {
 	if d.Allowed {
 		return nil
 	}
-	return apperr.RateLimited(d.RetryAfter)
+	return apperr.RateLimited(d.RetryAfter, d.limit())
+}
+
+func (d Decision) limit() apperr.Limit {
+	return apperr.Limit{Limit: d.Limit, Remaining: d.Remaining, Reset: d.ResetAfter}
 }
 
 // Headers calls set for each RateLimit-* header of the decision.
@@ -83,9 +93,7 @@ func (d Decision) Headers(set func(key, value string)) {
 	if d.Limit == 0 {
 		return
 	}
-	set("RateLimit-Limit", strconv.Itoa(d.Limit))
-	set("RateLimit-Remaining", strconv.Itoa(d.Remaining))
-	set("RateLimit-Reset", strconv.Itoa(ceilSeconds(d.ResetAfter)))
+	d.limit().Headers(set)
 }
 
 // Take spends one request of the policy's budget for key (a client IP, an
@@ -117,6 +125,41 @@ func (r *RateLimiter) reserve(ctx context.Context, policy, key string, n int) (*
 	return res, nil
 }
 
+// refund gives one request back to a budget of redis_rate: its GCRA state
+// is the "theoretical arrival time" of key, in seconds since 2017-01-01 (its
+// epoch), under "rate:"+key; one request is worth period/requests of it.
+// A budget that was full again is left alone, and one that would be
+// fuller than full is deleted (= full).
+var refund = redis.NewScript(`
+redis.replicate_commands()
+local tat = redis.call("GET", KEYS[1])
+if not tat then return 0 end
+local now = redis.call("TIME")
+now = (now[1] - 1483228800) + (now[2] / 1000000)
+local new_tat = tonumber(tat) - tonumber(ARGV[1])
+if new_tat <= now then
+  redis.call("DEL", KEYS[1])
+else
+  redis.call("SET", KEYS[1], new_tat, "EX", math.ceil(new_tat - now))
+end
+return 1
+`)
+
+// Refund gives back one request that Take spent of the policy's budget for
+// key, for attempts that only count when they fail (logins). It is a no-op
+// for an unknown policy or a disabled limiter.
+func (r *RateLimiter) Refund(ctx context.Context, policy, key string) error {
+	rate, ok := r.policies[policy]
+	if !r.enabled || !ok {
+		return nil
+	}
+	interval := rate.Period.Seconds() / float64(rate.Requests)
+	if err := refund.Run(ctx, r.rdb, []string{"rate:" + r.rdb.Key("rl", policy, key)}, interval).Err(); err != nil {
+		return apperr.ErrUnavailable.Wrap(fmt.Errorf("rate limiter: refund: %w", err))
+	}
+	return nil
+}
+
 // decide turns Redis's answer to a one-request reservation into a Decision.
 func decide(rate config.Rate, res *redis_rate.Result) Decision {
 	d := Decision{Allowed: res.Allowed > 0, Limit: rate.Requests, Remaining: res.Remaining,
@@ -139,15 +182,11 @@ func (r *RateLimiter) allow(c *fiber.Ctx, policy string, failOpen bool) error {
 		}
 		return err
 	}
-	d.Headers(func(k, v string) { c.Set(k, v) })
-	return d.Err()
-}
-
-func ceilSeconds(d time.Duration) int {
-	if d <= 0 {
-		return 0
+	if !d.Allowed {
+		return d.Err() // the error writer sends its headers
 	}
-	return int(math.Ceil(d.Seconds()))
+	d.Headers(func(k, v string) { c.Set(k, v) })
+	return nil
 }
 
 // global applies the default policy to every request under its path. A Redis

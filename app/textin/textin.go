@@ -19,6 +19,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/text/secure/precis"
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/reelview/reelview/app/apperr"
@@ -155,6 +156,54 @@ func Text(s string, tag reflect.StructTag) (string, error) {
 	return s, nil
 }
 
-// Fold is the form in which two names compare equal regardless of case
-// (nicknames): lower case, rune for rune, of the normalised text.
-func Fold(s string) string { return strings.ToLower(s) }
+// Invisible reports whether r is drawn as nothing: a format character
+// (Unicode Cf: zero-width space, joiner and non-joiner, bidi controls, soft
+// hyphen, tags …) or another default-ignorable code point (variation
+// selectors, Hangul fillers, combining grapheme joiner …). Names must not
+// contain any: "ad\u200da" would look like "ada".
+func Invisible(r rune) bool {
+	return unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Other_Default_Ignorable_Code_Point, r) ||
+		unicode.Is(unicode.Variation_Selector, r)
+}
+
+// HasInvisible reports whether s contains an Invisible character.
+func HasInvisible(s string) bool { return strings.ContainsFunc(s, Invisible) }
+
+// Fold is the form in which two names (nicknames, email addresses) compare
+// equal when they look alike: the comparison key of the PRECIS Nickname
+// profile (RFC 8266, golang.org/x/text/secure/precis), that is full-width
+// and half-width forms folded, non-ASCII spaces mapped to one ASCII space
+// and runs of spaces collapsed, Unicode lower case and NFKC, repeated until
+// stable, of s without its invisible characters. "ＡＤＡ", "ada" and
+// "ad\u200da" fold alike. A string the profile refuses (CheckName) folds to
+// the lower case of its NFKC form.
+//
+// The profile fits both kinds of name: UsernameCaseMapped would refuse the
+// spaces and symbols nicknames may have, and folds only width, not the
+// other compatibility forms (ℌ, 𝐚, ﬁ) that NFKC maps. Migrations that
+// recompute stored keys on PostgreSQL repeat these steps in SQL.
+func Fold(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if Invisible(r) {
+			return -1
+		}
+		return r
+	}, s)
+	if k, err := precis.Nickname.CompareKey(s); err == nil {
+		return k
+	}
+	return strings.ToLower(norm.NFKC.String(s))
+}
+
+// CheckName checks a new name (nickname, email address): no invisible
+// characters, and nothing the PRECIS Nickname profile refuses (controls,
+// unassigned code points, …). The error is the reason, safe to show.
+func CheckName(s string) error {
+	if HasInvisible(s) {
+		return ruleError("must not contain invisible characters (zero-width, joiners, direction marks …)")
+	}
+	if _, err := precis.Nickname.CompareKey(s); err != nil {
+		return ruleError("must contain only letters, digits, punctuation, symbols and spaces")
+	}
+	return nil
+}

@@ -100,3 +100,38 @@ func TestClean(t *testing.T) {
 }
 
 func reflectTag(s string) reflect.StructTag { return reflect.StructTag(s) }
+
+// Names that look alike fold alike; distinct names stay distinct.
+func TestFold(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ in, want string }{
+		{"ada", "ada"}, {"ADA", "ada"}, {"ＡＤＡ", "ada"}, {"ｱﾀﾞ", "アダ"}, {"𝐀𝐝𝐚", "ada"}, {"ᴬᴰᴬ", "ada"},
+		{"ad\u200da", "ada"}, {"\u200bada\ufeff", "ada"}, {"ada\u3164", "ada"}, {"ﬁne", "fine"}, {"ℌal", "hal"},
+		{"Grace\u00a0\u00a0Hopper", "grace hopper"}, {"  Grace   Hopper ", "grace hopper"},
+		{"ΣΊΣΥΦΟΣ", "σίσυφοσ"}, {"Straße", "straße"}, {"Ada@Example.COM", "ada@example.com"},
+	} {
+		if got := Fold(tt.in); got != tt.want {
+			t.Errorf("Fold(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	if Fold("ada") == Fold("adb") || Fold("ada") == Fold("a da") {
+		t.Error("distinct names fold alike")
+	}
+}
+
+func TestCheckName(t *testing.T) {
+	t.Parallel()
+	for _, ok := range []string{"ada", "Ada Lovelace", "ＡＤＡ", "가나다", "ada 🎬", "o'brien-smith"} {
+		if err := CheckName(ok); err != nil {
+			t.Errorf("CheckName(%q) = %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"ad\u200da", "a\u200cda", "\u202eada", "ada\u2060", "ada\ufe0f", "ada\u3164", "\u00adada", "ada\U000E0041"} {
+		if err := CheckName(bad); err == nil || !strings.Contains(err.Error(), "invisible") {
+			t.Errorf("CheckName(%q) = %v, want the invisible-character rule", bad, err)
+		}
+	}
+	if err := CheckName("a\u0378b"); err == nil { // unassigned
+		t.Error("an unassigned code point was accepted")
+	}
+}

@@ -195,7 +195,7 @@ func (f *fixture) signUp(n int) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			u := benchUser{email: fmt.Sprintf("bench-%s-%d@example.com", run, i), password: "bench-pw-" + run + "-x9"}
+			u := benchUser{email: fmt.Sprintf("bench-%s-%d@example.com", run, i), password: "popcorn marathon " + run + " x9"}
 			if _, _, err := post(f.base+api+"/auth/signup", map[string]string{"email": u.email, "password": u.password,
 				"nickname": fmt.Sprintf("b%s%d", run, i)}); err != nil {
 				errs[i] = err

@@ -36,8 +36,10 @@ func (User) Fields() []ent.Field {
 		// Empty for accounts that only sign in through Google or Firebase.
 		field.String("password_hash").Optional().Sensitive(),
 		field.String("nickname").MaxRuneLen(30).NotEmpty(),
-		// The nickname folded to lower case (textin.Fold), set by a hook
-		// whenever the nickname is: nicknames are unique regardless of case.
+		// The nickname folded (textin.Fold: NFKC, lower case, spaces
+		// collapsed, invisible characters dropped), set by a hook whenever
+		// the nickname is: nicknames are unique regardless of case and of
+		// look-alike forms (ＡＤＡ is ada).
 		field.String("nickname_key").MaxRuneLen(30).Default(""),
 		field.String("bio").MaxRuneLen(500).Default(""),
 		field.String("avatar_url").MaxRuneLen(2048).Default(""),

@@ -168,6 +168,7 @@ func TestLoginHasNoTimingOracle(t *testing.T) {
 	cfg := apptest.Config(t)
 	cfg.Auth.BcryptCost = 10
 	cfg.RateLimit.LoginAccount.Requests = 1000
+	cfg.RateLimit.LoginAccountIP.Requests = 1000
 	a := apptest.NewWithConfig(t, cfg, modules...)
 	acc := apptest.SignUp(t, a.App)
 	const samples = 11

@@ -72,7 +72,7 @@ func BenchmarkAuthenticatedRequest(b *testing.B) {
 		cpu := processCPU()
 		defer func() { b.ReportMetric(float64((processCPU()-cpu).Microseconds())/float64(b.N), "cpu-µs/op") }()
 		for b.Loop() {
-			if _, err := sessions.Active(ctx, acc.ID, "no-such-session", "no-such-jti"); err != nil {
+			if _, _, err := sessions.Active(ctx, acc.ID, "no-such-session", "no-such-jti"); err != nil {
 				b.Fatal(err)
 			}
 		}

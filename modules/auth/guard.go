@@ -93,20 +93,28 @@ func (g *Guard) middleware(api huma.API, optional bool, role string) func(huma.C
 
 // authenticate verifies the token, then checks in Redis that its session is
 // alive and its jti not deny-listed, so logout, blocking, deletion, password
-// and role changes take effect on the very next request.
+// and role changes take effect on the very next request. The caller's role
+// is the one the server gave the session, never the token's claim alone: a
+// token claiming another role than its session's is refused, and a session
+// started before roles were kept counts as USER until its next refresh.
 func (g *Guard) authenticate(hc huma.Context) (Principal, error) {
 	claims, err := g.tokens.Verify(humafiber.Unwrap(hc))
 	if err != nil {
 		return Principal{}, err
 	}
 	uid, _ := strconv.Atoi(claims.Subject)
-	ok, err := g.sessions.Active(hc.Context(), uid, claims.SessionID, claims.ID)
+	role, ok, err := g.sessions.Active(hc.Context(), uid, claims.SessionID, claims.ID)
 	if err != nil {
 		return Principal{}, err // Redis down: 503, never an unrevocable pass
 	}
-	if !ok {
+	switch {
+	case !ok:
+		return Principal{}, ErrTokenInvalid
+	case role == "":
+		role = RoleUser
+	case role != claims.Role:
 		return Principal{}, ErrTokenInvalid
 	}
-	return Principal{UserID: uid, Role: claims.Role, SessionID: claims.SessionID,
+	return Principal{UserID: uid, Role: role, SessionID: claims.SessionID,
 		TokenID: claims.ID, ExpiresAt: claims.ExpiresAt.Time}, nil
 }

@@ -34,7 +34,7 @@ func (h *Handler) Register(api huma.API) {
 		Method:        http.MethodPost,
 		Path:          "/auth/signup",
 		Summary:       "Create an account",
-		Description:   "Creates an account with an email (stored lower-case, unique regardless of case), a password of 8–72 bytes that is not among the 10,000 most common passwords, and a nickname of 2–30 characters (unique regardless of case). Sign in afterwards with POST /auth/login. Rate-limited per client IP.",
+		Description:   "Creates an account with an email, a password, and a nickname of 2–30 characters. Emails and nicknames are compared in their folded form (Unicode NFKC and lower case, as the PRECIS Nickname profile of RFC 8266 compares; for nicknames runs of spaces count as one), so a name that only looks like a taken one (other case, full-width or mathematical letters, ligatures) is a 409 DUPLICATE_RESOURCE; the email is stored in that form. Invisible characters (zero-width spaces and joiners, direction marks, variation selectors, fillers) are refused in both with 400 VALIDATION_FAILED. Sign in afterwards with POST /auth/login. Rate-limited per client IP.\n\nPassword rules: " + PasswordRules + ". A refused password is a 400 VALIDATION_FAILED naming `password` and the rule.",
 		DefaultStatus: http.StatusCreated,
 		Middlewares:   throttled,
 		Errors:        []int{http.StatusConflict},
@@ -44,7 +44,7 @@ func (h *Handler) Register(api huma.API) {
 		Method:      http.MethodPost,
 		Path:        "/auth/login",
 		Summary:     "Sign in",
-		Description: "Exchanges an email and password for an access token (a JWT, sent as `Authorization: Bearer <token>`, valid 30 minutes by default) and a refresh token (valid 7 days, single use: see POST /auth/refresh). A wrong email and a wrong password get the same 401 INVALID_CREDENTIALS; a blocked account gets 403 ACCOUNT_BLOCKED. Attempts are rate-limited per client IP and per account.",
+		Description: "Exchanges an email and password for an access token (a JWT, sent as `Authorization: Bearer <token>`, valid 30 minutes by default) and a refresh token (valid 7 days, single use: see POST /auth/refresh). The email is looked up in its folded form (NFKC, lower case, invisible characters dropped), so a look-alike of an address signs in to that account and never to another. A wrong email and a wrong password get the same 401 INVALID_CREDENTIALS; a blocked account gets 403 ACCOUNT_BLOCKED. Requests are rate-limited per client IP. Failed attempts (only those: a successful login costs nothing) are limited per account and client IP (RATE_LIMIT_LOGIN_ACCOUNT_IP, 10 per 15 minutes by default) and, more loosely, per account from any IP (RATE_LIMIT_LOGIN_ACCOUNT, 100 per hour): past either, the login answers 429 TOO_MANY_REQUESTS before checking the password, with Retry-After and RateLimit-Limit / -Remaining / -Reset of the limit that refused.",
 		Middlewares: throttled,
 		Errors:      []int{http.StatusUnauthorized, http.StatusForbidden},
 	}, h.login)
@@ -53,7 +53,7 @@ func (h *Handler) Register(api huma.API) {
 		Method:      http.MethodPost,
 		Path:        "/auth/refresh",
 		Summary:     "Refresh the token pair",
-		Description: "Exchanges a refresh token for a new access and refresh token of the same session. The presented refresh token dies. Presenting a refresh token that was already exchanged ends the whole session (it was probably stolen) and answers 401 TOKEN_INVALID; of two concurrent exchanges of one token only one succeeds.",
+		Description: "Exchanges a refresh token for a new access and refresh token of the same session, with the account's current role. The presented refresh token dies. Within REFRESH_REUSE_GRACE (5 seconds by default) of its exchange, presenting it again (two tabs refreshing at once) answers the same new pair, so every tab goes on with one session. Presenting it after that window, or presenting an older refresh token, ends the whole session (the token was probably stolen) and answers 401 TOKEN_INVALID; the newest tokens of the session die too.",
 		Middlewares: throttled,
 		Errors:      []int{http.StatusUnauthorized, http.StatusForbidden},
 	}, h.refresh)
@@ -117,9 +117,9 @@ func (h *Handler) Register(api huma.API) {
 
 type signupInput struct {
 	Body struct {
-		Email    string `json:"email" maxLength:"254" example:"ada@example.com" doc:"Stored lower-case."`
-		Password string `json:"password" format:"password" maxLength:"72" example:"correct horse battery staple" doc:"8–72 bytes; not one of the 10,000 most common passwords."`
-		Nickname string `json:"nickname" maxLength:"60" example:"ada" doc:"2–30 characters, trimmed, single line, unique regardless of case."`
+		Email    string `json:"email" maxLength:"254" example:"ada@example.com" doc:"Stored folded (NFKC, lower case); no invisible characters."`
+		Password string `json:"password" format:"password" maxLength:"72" example:"correct horse battery staple" doc:"8–72 bytes, neither repetitive, sequential, common nor built on the email address, the nickname or the service's name: see the rules in the operation description."`
+		Nickname string `json:"nickname" maxLength:"60" example:"ada" doc:"2–30 characters (also once folded), trimmed, single line, no invisible characters, unique regardless of case and of look-alike forms."`
 	}
 }
 

@@ -55,7 +55,7 @@ func (s *Service) Signup(ctx context.Context, in Signup) (User, error) {
 	if err != nil {
 		return User{}, err
 	}
-	if err := ValidatePassword("password", in.Password); err != nil {
+	if err := ValidatePassword("password", in.Password, email, nick); err != nil {
 		return User{}, err
 	}
 	// Friendly answers for the common case; the unique indexes decide races.
@@ -93,15 +93,14 @@ func uniqueError(err error) error {
 
 // Login checks an email and password and starts a session. Unknown emails
 // cost the same bcrypt work as wrong passwords; both are
-// ErrInvalidCredentials. Blocked accounts get ErrAccountBlocked. Attempts
-// per account are rate-limited across replicas.
+// ErrInvalidCredentials. Blocked accounts get ErrAccountBlocked. Failed
+// attempts are rate-limited across replicas per account and client IP and,
+// more loosely, per account (takeLoginAttempt); a successful one costs
+// nothing.
 func (s *Service) Login(ctx context.Context, email, password string, m Meta) (Pair, error) {
-	email = strings.ToLower(strings.TrimSpace(email))
-	d, err := s.limiter.Take(ctx, server.PolicyLoginAccount, email)
+	email = FoldEmail(email) // a look-alike of an address is that address
+	refund, err := s.takeLoginAttempt(ctx, email, m.IP)
 	if err != nil {
-		return Pair{}, err
-	}
-	if err := d.Err(); err != nil {
 		return Pair{}, err
 	}
 	u, err := s.db.User.Query().Where(user.Email(email)).Only(ctx)
@@ -113,8 +112,9 @@ func (s *Service) Login(ctx context.Context, email, password string, m Meta) (Pa
 		hash = u.PasswordHash
 	}
 	if !s.hasher.Check(hash, password) || u == nil {
-		return Pair{}, ErrInvalidCredentials
+		return Pair{}, ErrInvalidCredentials // the attempt stays spent
 	}
+	refund()
 	if u.Status == user.StatusBLOCKED {
 		return Pair{}, ErrAccountBlocked
 	}
@@ -128,9 +128,43 @@ func (s *Service) Login(ctx context.Context, email, password string, m Meta) (Pa
 	return pair, nil
 }
 
+// takeLoginAttempt spends one attempt of the budget of (email, client IP)
+// and one of the account-wide budget of email, before the password is
+// checked, so that concurrent guesses cannot overrun either. A refused
+// attempt spends neither and is answered before any password check, so a
+// 429 says nothing about the password; its error carries the state of the
+// policy that refused. The returned refund gives both back: the caller calls
+// it when the password was right.
+func (s *Service) takeLoginAttempt(ctx context.Context, email, ip string) (refund func(), err error) {
+	pairKey := email + "|" + ip
+	spent := []struct{ policy, key string }{
+		{server.PolicyLoginAccountIP, pairKey},
+		{server.PolicyLoginAccount, email},
+	}
+	giveBack := func(n int) {
+		ctx := context.WithoutCancel(ctx) // a refund outlives a client that left
+		for _, p := range spent[:n] {
+			if err := s.limiter.Refund(ctx, p.policy, p.key); err != nil {
+				s.log.Warn("login: attempt not refunded", zap.String("policy", p.policy), zap.Error(err))
+			}
+		}
+	}
+	for i, p := range spent {
+		d, err := s.limiter.Take(ctx, p.policy, p.key)
+		if err == nil {
+			err = d.Err()
+		}
+		if err != nil {
+			giveBack(i)
+			return nil, err
+		}
+	}
+	return func() { giveBack(len(spent)) }, nil
+}
+
 // start opens a session for u and issues its first token pair.
 func (s *Service) start(ctx context.Context, u *ent.User, m Meta) (Pair, error) {
-	sid, refresh, err := s.sessions.Create(ctx, u.ID, m)
+	sid, refresh, err := s.sessions.Create(ctx, u.ID, string(u.Role), m)
 	if err != nil {
 		return Pair{}, err
 	}
@@ -143,10 +177,32 @@ func (s *Service) start(ctx context.Context, u *ent.User, m Meta) (Pair, error) 
 
 // Refresh rotates a refresh token: the old one dies and a new pair of the
 // same session is returned, with the account's current role. A token that
-// was already rotated ends its whole session (reuse detection). Errors:
-// ErrTokenInvalid, ErrAccountBlocked.
+// was already rotated ends its whole session (reuse detection), unless it
+// comes back within REFRESH_REUSE_GRACE of its rotation (another tab of the
+// same client refreshing at the same time): that gets the same new pair.
+// Errors: ErrTokenInvalid, ErrAccountBlocked.
 func (s *Service) Refresh(ctx context.Context, refresh string, m Meta) (Pair, error) {
-	uid, sid, next, err := s.sessions.Rotate(ctx, refresh, m)
+	uid, sid, nextRefresh, ok := NextRefreshToken(refresh)
+	if !ok {
+		return Pair{}, ErrTokenInvalid
+	}
+	// The account first: its role goes into the session with the rotation,
+	// and the successor pair is complete before it is sealed and kept.
+	u, err := s.db.User.Get(ctx, uid)
+	if err != nil && !ent.IsNotFound(err) {
+		return Pair{}, fmt.Errorf("auth: refresh: %w", err)
+	}
+	next := Successor{Refresh: nextRefresh}
+	role := ""
+	if u != nil {
+		role = string(u.Role)
+		at, err := s.tokens.Issue(u.ID, role, sid)
+		if err != nil {
+			return Pair{}, fmt.Errorf("auth: issue token: %w", err)
+		}
+		next.Access = at.Token
+	}
+	_, _, got, err := s.sessions.Rotate(ctx, refresh, role, next, m)
 	switch {
 	case errors.Is(err, errReuse):
 		s.log.Warn("refresh token reused: session ended", zap.Int("user_id", uid), zap.String("session_id", sid))
@@ -156,23 +212,15 @@ func (s *Service) Refresh(ctx context.Context, refresh string, m Meta) (Pair, er
 	case err != nil:
 		return Pair{}, err
 	}
-	u, err := s.db.User.Get(ctx, uid)
-	if ent.IsNotFound(err) { // deleted meanwhile
+	if u == nil { // deleted meanwhile
 		_, _ = s.sessions.End(ctx, uid, sid)
 		return Pair{}, ErrTokenInvalid
-	}
-	if err != nil {
-		return Pair{}, fmt.Errorf("auth: refresh: %w", err)
 	}
 	if u.Status == user.StatusBLOCKED {
 		_ = s.sessions.EndAll(ctx, uid, "")
 		return Pair{}, ErrAccountBlocked
 	}
-	at, err := s.tokens.Issue(u.ID, string(u.Role), sid)
-	if err != nil {
-		return Pair{}, fmt.Errorf("auth: issue token: %w", err)
-	}
-	return Pair{AccessToken: at.Token, RefreshToken: next, ExpiresIn: at.ExpiresIn}, nil
+	return Pair{AccessToken: got.Access, RefreshToken: got.Refresh, ExpiresIn: s.tokens.cfg.AccessTokenTTL}, nil
 }
 
 // Logout ends the caller's session and deny-lists its access token.
@@ -226,6 +274,11 @@ func (s *Service) EnsureAdmin(ctx context.Context, c config.Auth) error {
 	email, err := NormalizeEmail("ADMIN_EMAIL", c.AdminEmail)
 	if err != nil {
 		return fmt.Errorf("ADMIN_EMAIL: not a valid email address")
+	}
+	// The same rules as every new password, checked at every start so that a
+	// weak value is found before it is ever used.
+	if err := ValidatePassword("ADMIN_PASSWORD", c.AdminPassword, email, "admin"); err != nil {
+		return fmt.Errorf("ADMIN_PASSWORD: %s", Reason(err))
 	}
 	u, err := s.db.User.Query().Where(user.Email(email)).Only(ctx)
 	switch {

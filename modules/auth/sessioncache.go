@@ -38,6 +38,7 @@ type activeCache struct {
 type activeEntry struct {
 	uid     int
 	sid     string
+	role    string // the session's role, as Redis had it
 	expires time.Time
 }
 
@@ -53,17 +54,20 @@ func newActiveCache(ttl time.Duration) *activeCache {
 }
 
 // active reports whether jti of session sid of uid was found active within
-// the TTL.
-func (c *activeCache) active(uid int, sid, jti string) bool {
+// the TTL, and the session's role then.
+func (c *activeCache) active(uid int, sid, jti string) (role string, ok bool) {
 	c.mu.RLock()
 	e, ok := c.entries[jti]
 	c.mu.RUnlock()
-	return ok && e.uid == uid && e.sid == sid && time.Now().Before(e.expires)
+	if !ok || e.uid != uid || e.sid != sid || !time.Now().Before(e.expires) {
+		return "", false
+	}
+	return e.role, true
 }
 
-// keep remembers jti as active, unless a revocation arrived since the reader
-// noted generation gen.
-func (c *activeCache) keep(gen uint64, uid int, sid, jti string) {
+// keep remembers jti as active in a session of role, unless a revocation
+// arrived since the reader noted generation gen.
+func (c *activeCache) keep(gen uint64, uid int, sid, jti, role string) {
 	now := time.Now()
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -80,7 +84,7 @@ func (c *activeCache) keep(gen uint64, uid int, sid, jti string) {
 			return
 		}
 	}
-	c.entries[jti] = activeEntry{uid: uid, sid: sid, expires: now.Add(c.ttl)}
+	c.entries[jti] = activeEntry{uid: uid, sid: sid, role: role, expires: now.Add(c.ttl)}
 }
 
 // Revocation messages, comma-separated in one publication:

@@ -124,9 +124,11 @@ func TestSessionCacheRevocationsReachEveryReplica(t *testing.T) {
 	t.Run("refresh token reuse", func(t *testing.T) {
 		acc := apptest.SignUp(t, a.App)
 		warm(t, acc.Access, a, b)
-		res, _ := refresh(t, a, acc.Refresh)
+		res, p := refresh(t, a, acc.Refresh)
 		apptest.AssertStatus(t, res, 200)
-		res, _ = refresh(t, a, acc.Refresh) // reuse: the session ends
+		res, _ = refresh(t, a, p.RefreshToken)
+		apptest.AssertStatus(t, res, 200)
+		res, _ = refresh(t, a, acc.Refresh) // reuse of a token two rotations old: the session ends
 		apptest.AssertError(t, res, 401, "TOKEN_INVALID")
 		apptest.AssertError(t, me(t, a, acc.Access), 401, "TOKEN_INVALID")
 		rejectedOn(t, b, acc.Access, "refresh reuse")

@@ -2,7 +2,11 @@ package auth
 
 import (
 	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -29,13 +33,15 @@ import (
 type Sessions struct {
 	rdb   *cache.Redis
 	ttl   time.Duration
+	grace time.Duration // REFRESH_REUSE_GRACE
 	now   func() time.Time
 	cache *activeCache // nil when SESSION_CACHE_TTL is 0
 }
 
 // NewSessions returns the session store.
 func NewSessions(rdb *cache.Redis, c config.Auth) *Sessions {
-	return &Sessions{rdb: rdb, ttl: c.RefreshTokenTTL, now: time.Now, cache: newActiveCache(c.SessionCacheTTL)}
+	return &Sessions{rdb: rdb, ttl: c.RefreshTokenTTL, grace: c.RefreshReuseGrace, now: time.Now,
+		cache: newActiveCache(c.SessionCacheTTL)}
 }
 
 // Meta describes the client of a session.
@@ -90,13 +96,15 @@ func truncate(s string, n int) string {
 	return s
 }
 
-// Create starts a session for uid and returns its id and refresh token.
-func (s *Sessions) Create(ctx context.Context, uid int, m Meta) (sid, refresh string, err error) {
+// Create starts a session for uid with the account's role and returns its
+// id and refresh token. The role kept here, not the one an access token
+// claims, is what a request of the session is allowed (Active).
+func (s *Sessions) Create(ctx context.Context, uid int, role string, m Meta) (sid, refresh string, err error) {
 	sid = randomID(16)
 	refresh = newRefreshToken(uid, sid)
 	now := strconv.FormatInt(s.now().UnixMilli(), 10)
 	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.HSet(ctx, s.key(uid, sid), "hash", hashToken(refresh), "created_at", now, "last_used_at", now,
+		p.HSet(ctx, s.key(uid, sid), "hash", hashToken(refresh), "role", role, "created_at", now, "last_used_at", now,
 			"user_agent", truncate(m.UserAgent, 256), "ip", m.IP)
 		p.PExpire(ctx, s.key(uid, sid), s.ttl)
 		p.SAdd(ctx, s.indexKey(uid), sid)
@@ -109,27 +117,39 @@ func (s *Sessions) Create(ctx context.Context, uid int, m Meta) (sid, refresh st
 	return sid, refresh, nil
 }
 
-// rotate swaps the session's refresh token hash atomically. Results: "ok";
-// "reuse" (an already-rotated token: the session is ended); "invalid";
-// "missing" (no such session).
+// rotate swaps the session's refresh token hash atomically and remembers,
+// for the reuse grace window, which token it replaced, when, and the
+// successor pair sealed with a key only that token gives (seal). Results:
+// {"ok"}; {"grace", sealed} (the token just replaced, within the window: its
+// successor pair again, nothing changes); "reuse" (an already-rotated token
+// past the window: the session is ended); "invalid"; "missing" (no such
+// session).
 var rotate = redis.NewScript(`
-if redis.call('EXISTS', KEYS[1]) == 0 then return 'missing' end
+if redis.call('EXISTS', KEYS[1]) == 0 then return {'missing'} end
 local cur = redis.call('HGET', KEYS[1], 'hash')
 if cur == ARGV[1] then
-  redis.call('HSET', KEYS[1], 'hash', ARGV[2], 'last_used_at', ARGV[3], 'user_agent', ARGV[5], 'ip', ARGV[6])
+  redis.call('HSET', KEYS[1], 'hash', ARGV[2], 'last_used_at', ARGV[3], 'user_agent', ARGV[5], 'ip', ARGV[6],
+    'role', ARGV[9], 'prev', ARGV[1], 'prev_at', ARGV[3], 'next', ARGV[10])
   redis.call('SADD', KEYS[2], ARGV[1])
   redis.call('PEXPIRE', KEYS[1], ARGV[4])
   redis.call('PEXPIRE', KEYS[2], ARGV[4])
   redis.call('PEXPIRE', KEYS[3], ARGV[4])
-  return 'ok'
+  return {'ok'}
+end
+local grace = tonumber(ARGV[11])
+if grace > 0 and redis.call('HGET', KEYS[1], 'prev') == ARGV[1] then
+  local age = tonumber(ARGV[3]) - tonumber(redis.call('HGET', KEYS[1], 'prev_at') or '0')
+  if age >= 0 and age <= grace then
+    return {'grace', redis.call('HGET', KEYS[1], 'next') or ''}
+  end
 end
 if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then
   redis.call('DEL', KEYS[1], KEYS[2])
   redis.call('SREM', KEYS[3], ARGV[7])
   redis.call('PUBLISH', KEYS[4], ARGV[8])
-  return 'reuse'
+  return {'reuse'}
 end
-return 'invalid'
+return {'invalid'}
 `)
 
 // Errors of Rotate.
@@ -138,64 +158,162 @@ var (
 	errNoMatch = errors.New("refresh token unknown")
 )
 
-// Rotate exchanges a refresh token for a new one of the same session. The
-// old token dies. Presenting an already-rotated token ends the session
-// (reuse detection) and returns errReuse; of two concurrent rotations with
-// the same token exactly one succeeds.
-func (s *Sessions) Rotate(ctx context.Context, tok string, m Meta) (uid int, sid, refresh string, err error) {
+// Successor is the token pair that replaces a refresh token.
+type Successor struct {
+	Refresh string
+	Access  string
+}
+
+// Rotate exchanges the refresh token tok for next, a pair of the same
+// session (next.Refresh from NextRefreshToken), which from now on has role
+// (the account's, read again). The old token dies. Presenting it again
+// within REFRESH_REUSE_GRACE of its rotation (two tabs refreshing at once)
+// returns the same successor pair, not a new one; presenting it later, or
+// any older token, ends the session (reuse detection) and returns errReuse.
+// Of concurrent rotations with one token exactly one rotates; within the
+// window the others get its pair.
+func (s *Sessions) Rotate(ctx context.Context, tok, role string, next Successor, m Meta) (uid int, sid string, got Successor, err error) {
 	uid, sid, ok := parseRefreshToken(tok)
 	if !ok {
-		return 0, "", "", errNoMatch
+		return 0, "", Successor{}, errNoMatch
 	}
-	refresh = newRefreshToken(uid, sid)
+	sealed, err := seal(tok, next)
+	if err != nil {
+		return 0, "", Successor{}, err
+	}
 	ended := sessionRevoked(uid, sid)
 	res, err := rotate.Run(ctx, s.rdb,
 		[]string{s.key(uid, sid), s.usedKey(uid, sid), s.indexKey(uid), s.revocations()},
-		hashToken(tok), hashToken(refresh), s.now().UnixMilli(), s.ttl.Milliseconds(),
-		truncate(m.UserAgent, 256), m.IP, sid, ended).Text()
+		hashToken(tok), hashToken(next.Refresh), s.now().UnixMilli(), s.ttl.Milliseconds(),
+		truncate(m.UserAgent, 256), m.IP, sid, ended, role, sealed, s.grace.Milliseconds()).StringSlice()
 	if err != nil {
-		return 0, "", "", fmt.Errorf("auth: rotate session: %w", err)
+		return 0, "", Successor{}, fmt.Errorf("auth: rotate session: %w", err)
 	}
-	switch res {
+	switch res[0] {
 	case "ok":
-		return uid, sid, refresh, nil
+		return uid, sid, next, nil
+	case "grace":
+		if len(res) < 2 {
+			return 0, "", Successor{}, errNoMatch
+		}
+		prev, err := unseal(tok, res[1])
+		if err != nil {
+			return 0, "", Successor{}, errNoMatch
+		}
+		return uid, sid, prev, nil
 	case "reuse":
 		s.forget(ended)
-		return uid, sid, "", errReuse
+		return uid, sid, Successor{}, errReuse
 	default:
-		return 0, "", "", errNoMatch
+		return 0, "", Successor{}, errNoMatch
 	}
+}
+
+// NextRefreshToken returns a new refresh token of the session tok belongs
+// to, for Rotate; false when tok is malformed.
+func NextRefreshToken(tok string) (uid int, sid, next string, ok bool) {
+	uid, sid, ok = parseRefreshToken(tok)
+	if !ok {
+		return 0, "", "", false
+	}
+	return uid, sid, newRefreshToken(uid, sid), true
+}
+
+// sealKey is the AES-256 key of the successor pair of refresh token tok:
+// only a holder of tok can read the pair kept for its grace window (Redis
+// keeps only the token's hash, which is another digest).
+func sealKey(tok string) []byte {
+	k := sha256.Sum256([]byte("reelview refresh successor v1\x00" + tok))
+	return k[:]
+}
+
+// seal encrypts next with AES-GCM under tok's key, bound to tok's session.
+func seal(tok string, next Successor) (string, error) {
+	gcm, err := successorAEAD(tok)
+	if err != nil {
+		return "", err
+	}
+	nonce := make([]byte, gcm.NonceSize())
+	if _, err := rand.Read(nonce); err != nil {
+		return "", fmt.Errorf("auth: no randomness: %w", err)
+	}
+	plain := next.Refresh + "\n" + next.Access
+	out := gcm.Seal(nonce, nonce, []byte(plain), sessionOf(tok))
+	return base64.RawStdEncoding.EncodeToString(out), nil
+}
+
+// unseal is the inverse of seal.
+func unseal(tok, sealed string) (Successor, error) {
+	gcm, err := successorAEAD(tok)
+	if err != nil {
+		return Successor{}, err
+	}
+	b, err := base64.RawStdEncoding.DecodeString(sealed)
+	if err != nil || len(b) < gcm.NonceSize() {
+		return Successor{}, errNoMatch
+	}
+	plain, err := gcm.Open(nil, b[:gcm.NonceSize()], b[gcm.NonceSize():], sessionOf(tok))
+	if err != nil {
+		return Successor{}, errNoMatch
+	}
+	refresh, access, ok := strings.Cut(string(plain), "\n")
+	if !ok {
+		return Successor{}, errNoMatch
+	}
+	return Successor{Refresh: refresh, Access: access}, nil
+}
+
+func successorAEAD(tok string) (cipher.AEAD, error) {
+	block, err := aes.NewCipher(sealKey(tok))
+	if err != nil {
+		return nil, fmt.Errorf("auth: seal: %w", err)
+	}
+	return cipher.NewGCM(block)
+}
+
+// sessionOf is the "{user_id}.{session_id}" part of a refresh token.
+func sessionOf(tok string) []byte {
+	i := strings.LastIndexByte(tok, '.')
+	if i < 0 {
+		return nil
+	}
+	return []byte(tok[:i])
 }
 
 // Active reports whether the session exists and the access token jti is not
-// deny-listed: one round trip, unless this process found the token active
-// within SESSION_CACHE_TTL and has heard of no revocation since.
-func (s *Sessions) Active(ctx context.Context, uid int, sid, jti string) (bool, error) {
+// deny-listed, and returns the role the session was given by the server
+// ("" for a session started before roles were kept): one round trip,
+// unless this process found the token active within SESSION_CACHE_TTL and
+// has heard of no revocation since.
+func (s *Sessions) Active(ctx context.Context, uid int, sid, jti string) (role string, ok bool, err error) {
 	if s.cache == nil {
 		return s.activeInRedis(ctx, uid, sid, jti)
 	}
-	if s.cache.active(uid, sid, jti) {
-		return true, nil
+	if role, ok := s.cache.active(uid, sid, jti); ok {
+		return role, true, nil
 	}
 	gen := s.cache.generation.Load()
-	ok, err := s.activeInRedis(ctx, uid, sid, jti)
+	role, ok, err = s.activeInRedis(ctx, uid, sid, jti)
 	if ok {
-		s.cache.keep(gen, uid, sid, jti)
+		s.cache.keep(gen, uid, sid, jti, role)
 	}
-	return ok, err
+	return role, ok, err
 }
 
-func (s *Sessions) activeInRedis(ctx context.Context, uid int, sid, jti string) (bool, error) {
-	var session, denied *redis.IntCmd
+func (s *Sessions) activeInRedis(ctx context.Context, uid int, sid, jti string) (string, bool, error) {
+	var session *redis.SliceCmd
+	var denied *redis.IntCmd
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		session = p.Exists(ctx, s.key(uid, sid))
+		session = p.HMGet(ctx, s.key(uid, sid), "hash", "role")
 		denied = p.Exists(ctx, s.deniedKey(jti))
 		return nil
 	})
 	if err != nil {
-		return false, fmt.Errorf("auth: check session: %w", err)
+		return "", false, fmt.Errorf("auth: check session: %w", err)
 	}
-	return session.Val() == 1 && denied.Val() == 0, nil
+	v := session.Val()
+	role, _ := v[1].(string)
+	return role, v[0] != nil && denied.Val() == 0, nil
 }
 
 // Deny refuses the access token jti until it expires.

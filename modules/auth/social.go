@@ -210,17 +210,31 @@ func (s *Service) linkOrCreate(ctx context.Context, p *Provider, c *IdentityClai
 var nickUnsafe = regexp.MustCompile(`[^\p{L}\p{N}_.-]+`)
 
 // freeNickname derives a nickname from the token's name or email and makes
-// it unique with a short suffix when needed.
+// it unique with a short suffix when needed. Invisible characters are
+// dropped and a candidate must pass the rules of every nickname
+// (ValidateNickname), so a provider's name is no way around them.
 func (s *Service) freeNickname(ctx context.Context, c *IdentityClaims) (string, error) {
-	base := nickUnsafe.ReplaceAllString(norm.NFC.String(strings.TrimSpace(c.Name)), "")
-	if len([]rune(base)) < 2 {
-		local, _, _ := strings.Cut(c.Email, "@")
-		base = nickUnsafe.ReplaceAllString(local, "")
+	clean := func(raw string) string {
+		base := nickUnsafe.ReplaceAllString(strings.Map(func(r rune) rune {
+			if textin.Invisible(r) {
+				return -1
+			}
+			return r
+		}, norm.NFC.String(strings.TrimSpace(raw))), "")
+		if r := []rune(base); len(r) > 22 {
+			base = string(r[:22])
+		}
+		if _, err := ValidateNickname("nickname", base); err != nil {
+			return ""
+		}
+		return base
 	}
-	if r := []rune(base); len(r) > 22 {
-		base = string(r[:22])
+	local, _, _ := strings.Cut(c.Email, "@")
+	base := clean(c.Name)
+	if base == "" {
+		base = clean(local)
 	}
-	if len([]rune(base)) < 2 {
+	if base == "" {
 		base = "viewer"
 	}
 	nick := base

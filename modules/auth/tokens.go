@@ -11,6 +11,8 @@ import (
 	jwtware "github.com/gofiber/contrib/jwt"
 	"github.com/gofiber/fiber/v2"
 	"github.com/golang-jwt/jwt/v5"
+	"go.uber.org/fx"
+	"go.uber.org/zap"
 
 	"github.com/reelview/reelview/config"
 )
@@ -33,11 +35,28 @@ type Tokens struct {
 
 const localToken = "auth_token"
 
-// NewTokens returns the token issuer and verifier. Verification runs
-// gofiber/contrib/jwt with the algorithm pinned to HS256, so "alg: none" and
-// any other algorithm are refused.
-func NewTokens(c config.Auth) *Tokens {
-	t := &Tokens{cfg: c, secret: []byte(c.JWTSecret), now: time.Now}
+// NewTokens returns the token issuer and verifier. Its secret is
+// JWT_SECRET or, outside production, one generated and kept in DATA_DIR;
+// the file is read (or written) when the application starts, so commands
+// that only build the application (openapi) touch no file.
+func NewTokens(lc fx.Lifecycle, c config.Config, log *zap.Logger) *Tokens {
+	t := &Tokens{cfg: c.Auth, now: time.Now}
+	lc.Append(fx.StartHook(func() error {
+		secret, err := signingSecret(c, log)
+		if err != nil {
+			return err
+		}
+		t.setSecret(secret)
+		return nil
+	}))
+	return t
+}
+
+// setSecret sets the signing secret. Verification runs gofiber/contrib/jwt
+// with the algorithm pinned to HS256, so "alg: none" and any other
+// algorithm are refused.
+func (t *Tokens) setSecret(secret []byte) {
+	t.secret = secret
 	t.verify = jwtware.New(jwtware.Config{
 		SigningKey:     jwtware.SigningKey{JWTAlg: jwtware.HS256, Key: t.secret},
 		Claims:         &Claims{},
@@ -45,8 +64,10 @@ func NewTokens(c config.Auth) *Tokens {
 		SuccessHandler: func(*fiber.Ctx) error { return nil },
 		ErrorHandler:   func(_ *fiber.Ctx, err error) error { return err },
 	})
-	return t
 }
+
+// errNoSecret is the error of a Tokens used before the application started.
+var errNoSecret = errors.New("auth: tokens used before start: no signing secret")
 
 // AccessToken is a signed access token and when it expires.
 type AccessToken struct {
@@ -57,6 +78,9 @@ type AccessToken struct {
 
 // Issue signs an access token for the user's session.
 func (t *Tokens) Issue(userID int, role, sessionID string) (AccessToken, error) {
+	if len(t.secret) == 0 {
+		return AccessToken{}, errNoSecret
+	}
 	now := t.now().UTC()
 	c := Claims{
 		Role:      role,
@@ -80,6 +104,9 @@ func (t *Tokens) Issue(userID int, role, sessionID string) (AccessToken, error) 
 // Verify checks the bearer token of the request: signature and algorithm,
 // expiry, issuer, audience and the presence of every claim Reelview needs.
 func (t *Tokens) Verify(c *fiber.Ctx) (*Claims, error) {
+	if t.verify == nil {
+		return nil, errNoSecret
+	}
 	if err := t.verify(c); err != nil {
 		switch {
 		case errors.Is(err, jwtware.ErrJWTMissingOrMalformed):

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"testing"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/valyala/fasthttp"
@@ -12,7 +13,8 @@ import (
 // BenchmarkVerifyToken is the in-process part of authentication alone:
 // extracting and verifying the JWT (HS256, pinned) and its claims.
 func BenchmarkVerifyToken(b *testing.B) {
-	tokens := NewTokens(config.ForTest().Auth)
+	tokens := &Tokens{cfg: config.ForTest().Auth, now: time.Now}
+	tokens.setSecret([]byte(randomID(32)))
 	at, err := tokens.Issue(42, RoleUser, "c2Vzc2lvbi1pZC1vZi0xNg")
 	if err != nil {
 		b.Fatal(err)

@@ -84,6 +84,7 @@ func TestLocalCacheAcrossReplicas(t *testing.T) {
 	cfgA.Contents.LocalCacheTTL = time.Minute
 	cfgB := apptest.Config(t)
 	cfgB.Database, cfgB.DataDir, cfgB.Redis = cfgA.Database, cfgA.DataDir, cfgA.Redis
+	cfgB.Auth.JWTSecret = cfgA.Auth.JWTSecret // one deployment signs with one secret
 	cfgB.Contents = cfgA.Contents
 	a := apptest.NewWithConfig(t, cfgA, mods...)
 	b := apptest.NewWithConfig(t, cfgB, mods...)
@@ -197,6 +198,7 @@ func TestListCacheAcrossReplicas(t *testing.T) {
 	cfgA.Contents.ListCacheTTL = time.Minute
 	cfgB := apptest.Config(t)
 	cfgB.Database, cfgB.DataDir, cfgB.Redis = cfgA.Database, cfgA.DataDir, cfgA.Redis
+	cfgB.Auth.JWTSecret = cfgA.Auth.JWTSecret // one deployment signs with one secret
 	cfgB.Contents = cfgA.Contents
 	a := apptest.NewWithConfig(t, cfgA, mods...)
 	b := apptest.NewWithConfig(t, cfgB, mods...)

@@ -43,7 +43,7 @@ func (h *Handler) Register(api huma.API) {
 		Method:        http.MethodPut,
 		Path:          "/users/me/password",
 		Summary:       "Change my password",
-		Description:   "Replaces the password after checking the current one. Every other session of the account ends; this one stays signed in.",
+		Description:   "Replaces the password after checking the current one (a wrong one is a 400 VALIDATION_FAILED on `current_password`). Every other session of the account ends; this one stays signed in.\n\nNew password rules, as at sign-up, with this account's email address and nickname: " + auth.PasswordRules + ". A refused new password is a 400 VALIDATION_FAILED naming `new_password` and the rule; nothing changes.",
 		DefaultStatus: http.StatusNoContent,
 	}), h.changePassword)
 	server.Register(g, h.guard.User(api, huma.Operation{
@@ -69,7 +69,7 @@ func (h *Handler) Register(api huma.API) {
 		Method:      http.MethodGet,
 		Path:        "/admin/users",
 		Summary:     "Search users",
-		Description: "Searches accounts by a case-insensitive substring of email or nickname (`q`), filters by role and status, sorts and paginates. Admins only.",
+		Description: "Searches accounts by a substring of email or nickname (`q`), compared folded (case and look-alike forms such as full-width letters do not matter), filters by role and status, sorts and paginates. Admins only.",
 	}), h.list)
 	server.Register(a, h.guard.Admin(api, huma.Operation{
 		OperationID: "admin-set-user-status",
@@ -115,7 +115,7 @@ func (h *Handler) me(ctx context.Context, _ *struct{}) (*userOutput, error) {
 
 type updateMeInput struct {
 	Body struct {
-		Nickname    *string `json:"nickname,omitempty" maxLength:"60" example:"ada" doc:"2–30 characters, trimmed, single line, unique regardless of case."`
+		Nickname    *string `json:"nickname,omitempty" maxLength:"60" example:"ada" doc:"2–30 characters (also once folded), trimmed, single line, no invisible characters, unique regardless of case and of look-alike forms (ＡＤＡ is ada)."`
 		Bio         *string `json:"bio,omitempty" text:"multiline" maxLength:"500" example:"Sci-fi and slow cinema."`
 		AvatarURL   *string `json:"avatar_url,omitempty" maxLength:"2048" example:"https://cdn.example.com/ada.png" doc:"An https URL, or empty to remove. The server never fetches it."`
 		PushEnabled *bool   `json:"push_enabled,omitempty" example:"true" doc:"Receive push notifications."`
@@ -135,7 +135,7 @@ func (h *Handler) updateMe(ctx context.Context, in *updateMeInput) (*userOutput,
 type passwordInput struct {
 	Body struct {
 		CurrentPassword string `json:"current_password" format:"password" maxLength:"1024" example:"correct horse battery staple"`
-		NewPassword     string `json:"new_password" format:"password" maxLength:"72" example:"another long passphrase" doc:"8–72 bytes; not one of the 10,000 most common passwords."`
+		NewPassword     string `json:"new_password" format:"password" maxLength:"72" example:"another long passphrase" doc:"8–72 bytes, neither repetitive, sequential, common nor built on the email address, the nickname or the service's name: see the rules in the operation description."`
 	}
 }
 
@@ -175,7 +175,7 @@ func (h *Handler) profile(ctx context.Context, in *idInput) (*profileOutput, err
 }
 
 type listInput struct {
-	Q      string `query:"q" maxLength:"200" example:"ada" doc:"Case-insensitive substring of email or nickname."`
+	Q      string `query:"q" maxLength:"200" example:"ada" doc:"Substring of email or nickname, compared folded (NFKC, lower case)."`
 	Role   string `query:"role" enum:"USER,ADMIN"`
 	Status string `query:"status" enum:"ACTIVE,BLOCKED"`
 	Sort   string `query:"sort" enum:"created_at,email,nickname,last_login_at" default:"created_at"`

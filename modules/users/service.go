@@ -183,7 +183,7 @@ func (s *Service) ChangePassword(ctx context.Context, p auth.Principal, current,
 	if !s.hasher.Check(u.PasswordHash, current) {
 		return ErrWrongPassword
 	}
-	if err := auth.ValidatePassword("new_password", next); err != nil {
+	if err := auth.ValidatePassword("new_password", next, u.Email, u.Nickname); err != nil {
 		return err
 	}
 	hash, err := s.hasher.Hash(ctx, next)
@@ -260,8 +260,11 @@ type Filter struct {
 func (s *Service) List(ctx context.Context, f Filter) ([]auth.User, int, error) {
 	q := s.db.User.Query()
 	if f.Query != "" {
-		// ent escapes % and _ in ContainsFold, so they match literally.
-		q = q.Where(user.Or(user.EmailContainsFold(f.Query), user.NicknameContainsFold(f.Query)))
+		// Emails are stored folded and nicknames have a folded key
+		// (textin.Fold), so a look-alike of a name (full-width letters,
+		// other case) finds it. ent escapes % and _, so they match literally.
+		key := textin.Fold(f.Query)
+		q = q.Where(user.Or(user.EmailContains(key), user.NicknameKeyContains(key), user.NicknameContainsFold(f.Query)))
 	}
 	if f.Role != "" {
 		q = q.Where(user.RoleEQ(user.Role(f.Role)))

@@ -651,7 +651,7 @@ func TestOWASPResourceConsumption(t *testing.T) {
 		}
 		go func() { _ = w.a.App.Listener(ln) }()
 		t.Cleanup(func() { _ = ln.Close() })
-		big := `{"rating":5,"body":"` + strings.Repeat("x", int(w.a.Config.HTTP.BodyLimit)) + `"}`
+		big := `{"rating":5,"body":"` + strings.Repeat("x", w.a.Config.HTTP.BodyLimit) + `"}`
 		req, _ := http.NewRequest("POST", fmt.Sprintf("http://%s/api/v1/contents/%d/reviews", ln.Addr(), w.movie), strings.NewReader(big))
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Authorization", "Bearer "+w.bob.Access)
@@ -718,7 +718,7 @@ func TestOWASPFunctionLevelAuthorization(t *testing.T) {
 	checked := 0
 	for path, item := range w.a.API.OpenAPI().Paths {
 		for method, op := range map[string]*huma.Operation{"GET": item.Get, "POST": item.Post, "PUT": item.Put, "PATCH": item.Patch, "DELETE": item.Delete} {
-			if op == nil || !(strings.HasPrefix(path, "/api/v1/admin/") || slices.Contains(curation, method+" "+path)) {
+			if op == nil || !strings.HasPrefix(path, "/api/v1/admin/") && !slices.Contains(curation, method+" "+path) {
 				continue
 			}
 			checked++

@@ -139,7 +139,7 @@ func Text(s string, tag reflect.StructTag) (string, error) {
 	}
 	s = strings.TrimSpace(s)
 	for _, r := range s {
-		if unicode.IsControl(r) && !(multiline && (r == '\n' || r == '\t')) {
+		if unicode.IsControl(r) && (!multiline || r != '\n' && r != '\t') {
 			if multiline {
 				return "", ruleError("must not contain control characters other than line feeds and tabs")
 			}

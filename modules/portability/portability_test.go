@@ -483,9 +483,9 @@ func TestDryRunWritesNothing(t *testing.T) {
 		t.Fatalf("dry run wrote:\n%s\n%s", before, after)
 	}
 	// The real import does what the dry run said.
-	real := e.importDone(t, u.Access, "", z)
-	if fmt.Sprint(real.Report.Sections) != fmt.Sprint(st.Report.Sections) {
-		t.Fatalf("dry run %+v\nreal %+v", st.Report.Sections, real.Report.Sections)
+	imported := e.importDone(t, u.Access, "", z)
+	if fmt.Sprint(imported.Report.Sections) != fmt.Sprint(st.Report.Sections) {
+		t.Fatalf("dry run %+v\nimport %+v", st.Report.Sections, imported.Report.Sections)
 	}
 }
 

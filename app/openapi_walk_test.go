@@ -80,7 +80,10 @@ func sampleValue(oapi *huma.OpenAPI, s *huma.Schema) any {
 	case huma.TypeArray:
 		return []any{sampleValue(oapi, s.Items)}
 	case huma.TypeInteger, huma.TypeNumber:
-		if s.Minimum != nil {
+		switch {
+		case s.Minimum != nil && s.Type == huma.TypeInteger:
+			return int64(*s.Minimum) // printed as digits, not as 9.007e+15
+		case s.Minimum != nil:
 			return *s.Minimum
 		}
 		return 1

@@ -93,7 +93,10 @@ func TestOversizedRequestLineAndHeaders(t *testing.T) {
 	t.Run("a long path is reported cut", func(t *testing.T) {
 		res := get("/api/v1/" + strings.Repeat("p", limit))
 		b := apptest.AssertError(t, res, 414, "URI_TOO_LONG")
-		if !strings.HasPrefix(b.Path, "/api/v1/ppp") || len(b.Path) > 200 {
+		// Cut at the buffer's snippet, then the over-long segment shown as
+		// its last characters only, as every error body shows one.
+		if !strings.HasPrefix(b.Path, "/api/v1/") || len(b.Path) > 200 || !strings.HasSuffix(b.Path, "ppp") ||
+			strings.Contains(b.Path, strings.Repeat("p", 65)) {
 			t.Errorf("path = %q", b.Path)
 		}
 	})

@@ -12,6 +12,7 @@ import (
 	"unicode"
 
 	"golang.org/x/crypto/bcrypt"
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/reelview/reelview/app/apperr"
 	"github.com/reelview/reelview/config"
@@ -63,7 +64,8 @@ const PasswordRules = "8–72 bytes; not only whitespace; at least 4 different c
 	"(such as aaaaaaaa, abcabcabc, 12345678, abcdefgh, 87654321, 1234abcd); " +
 	"not one of the 10,000 most common passwords; and all of this still holds, " +
 	"with at least 8 bytes left, once \"reelview\", the nickname and the email address's part before the @ " +
-	"(and each run of 3 or more letters or digits in them) are taken out, regardless of case"
+	"(and each run of 3 or more letters or digits in them) are taken out, regardless of case and width, " +
+	"and again with spaces and punctuation left out"
 
 // ValidatePassword checks a new password against PasswordRules (NIST SP
 // 800-63B §5.1.1.2: length, repetitive or sequential characters, common
@@ -82,15 +84,32 @@ func ValidatePassword(field, p string, words ...string) error {
 	if reason := weakness(p); reason != "" {
 		return apperr.Validation(field, reason)
 	}
-	rest := strings.ToLower(p)
-	for _, w := range contextWords(words) {
-		rest = strings.ReplaceAll(rest, w, "")
-	}
-	if rest != strings.ToLower(p) && (len(rest) < MinPasswordBytes || weakness(rest) != "") {
-		return apperr.Validation(field, "is too close to the email address, the nickname or the name of the service; "+
-			"add more of your own")
+	// The context words are looked for in the password as a person reads
+	// it: compatibility-folded and lower-cased (ｒｅｅｌｖｉｅｗ is reelview),
+	// and once more without its spaces and punctuation (Reel View, reel_view).
+	folded := strings.ToLower(norm.NFKC.String(p))
+	words = contextWords(words)
+	for _, form := range []string{folded, lettersAndDigits(folded)} {
+		rest := form
+		for _, w := range words {
+			rest = strings.ReplaceAll(rest, w, "")
+		}
+		if rest != form && (len(rest) < MinPasswordBytes || weakness(rest) != "") {
+			return apperr.Validation(field, "is too close to the email address, the nickname or the name of the service; "+
+				"add more of your own")
+		}
 	}
 	return nil
+}
+
+// lettersAndDigits is s without the characters that are neither.
+func lettersAndDigits(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			return r
+		}
+		return -1
+	}, s)
 }
 
 // weakness returns why p is easy to guess, or "".
@@ -187,7 +206,7 @@ func contextWords(words []string) []string {
 		}
 	}
 	for _, w := range append([]string{product}, words...) {
-		w = strings.ToLower(strings.TrimSpace(w))
+		w = strings.ToLower(norm.NFKC.String(strings.TrimSpace(w)))
 		if local, _, ok := strings.Cut(w, "@"); ok {
 			w = local
 		}

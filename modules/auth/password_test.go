@@ -45,6 +45,11 @@ var passwordCases = []struct {
 	{"Countess1", false},
 	{"countess123456", false},
 	{"lovelace-ada!", false},
+	{"ｒｅｅｌｖｉｅｗ-9Zq", false}, // full-width letters
+	{"Reel View 99!z", false},
+	{"REEL_VIEW_77q", false},
+	{"love-lace-9Zq!", false},
+	{"ｌｏｖｅｌａｃｅ９９", false},
 	{"1234567", false},
 	{strings.Repeat("x", 60) + "abcdefghijklm", false}, // 73 bytes
 }

@@ -26,7 +26,7 @@ const minGeneratedSecret = 64
 
 // signingSecret returns JWT_SECRET or, when it is unset, the secret kept in
 // DATA_DIR/jwt_secret, generated (32 random bytes, file mode 0600) on the
-// first start, so that restarts keep their sessions. There is no built-in
+// first start, so that tokens stay verifiable across restarts. There is no built-in
 // secret: a token forged with any string published anywhere is refused.
 func signingSecret(c config.Config, log *zap.Logger) ([]byte, error) {
 	if c.Auth.JWTSecret != "" {

@@ -47,7 +47,10 @@ func Do(t testing.TB, app *fiber.App, method, path, token, body string) *Respons
 	return Send(t, app, Request{Method: method, Path: path, Token: token, Body: body})
 }
 
-// Send sends r through the app in process.
+// Send sends r through the app in process. It is safe to call from the
+// goroutines of a concurrent test: a failure to send is reported with
+// t.Errorf (never t.Fatal, which must not run outside the test's goroutine)
+// and answers an empty Response, whose status 0 fails the caller's checks.
 func Send(t testing.TB, app *fiber.App, r Request) *Response {
 	t.Helper()
 	var body io.Reader
@@ -66,12 +69,14 @@ func Send(t testing.TB, app *fiber.App, r Request) *Response {
 	}
 	res, err := app.Test(req, -1)
 	if err != nil {
-		t.Fatalf("%s %s: %v", r.Method, r.Path, err)
+		t.Errorf("%s %s: %v", r.Method, r.Path, err)
+		return &Response{}
 	}
 	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)
 	if err != nil {
-		t.Fatalf("%s %s: read body: %v", r.Method, r.Path, err)
+		t.Errorf("%s %s: read body: %v", r.Method, r.Path, err)
+		return &Response{}
 	}
 	return &Response{Status: res.StatusCode, Header: res.Header, Body: b}
 }
